@@ -1,0 +1,344 @@
+"""KV v1 and v2: list, read, write with check-and-set, delete/undelete/destroy, metadata."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping
+
+from .errors import InvalidRequest, MalformedResponse, NotFound, VaultError
+from .gateway import Gateway, ensure_writable
+from .models import (
+    EngineKind,
+    Listing,
+    SecretData,
+    SecretMetadata,
+    VersionInfo,
+    WriteResult,
+    parse_time,
+)
+
+PAGE_SIZE = 500
+
+
+def _mount(mount: str) -> str:
+    return mount.strip("/")
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+
+
+def list_path(kind: EngineKind, mount: str, path: str) -> str:
+    if kind is EngineKind.KV2:
+        return _join(_mount(mount), "metadata", path) + "/"
+    return _join(_mount(mount), path) + "/"
+
+
+def _keys_of(body: dict[str, Any] | None, where: str) -> list[str]:
+    if not body:
+        return []
+    data = body.get("data") or {}
+    keys = data.get("keys") if isinstance(data, dict) else None
+    if keys is None:
+        return []
+    if not isinstance(keys, list):
+        raise MalformedResponse(f"the key list for {where} is not a list", path=where)
+    return [str(k) for k in keys]
+
+
+def iter_pages(
+    gateway: Gateway,
+    kind: EngineKind,
+    mount: str,
+    path: str,
+    *,
+    page_size: int = PAGE_SIZE,
+) -> Iterator[list[str]]:
+    """Yield the keys of a folder page by page.
+
+    On OpenBao this uses paginated ``LIST ?limit=&after=`` so a folder with thousands of keys
+    arrives in pieces; elsewhere it is one LIST. A missing or empty folder yields nothing
+    (hvac's InvalidPath is not an error here).
+    """
+    where = list_path(kind, mount, path)
+    server = gateway.server
+    paginate = bool(server and server.supports_paginated_list)
+    after: str | None = None
+    while True:
+        params = {"limit": str(page_size)} if paginate else None
+        if paginate and after is not None:
+            params["after"] = after  # type: ignore[index]
+        body = gateway.request("LIST", where, params=params, missing_ok=True)
+        keys = _keys_of(body, where)
+        if keys:
+            yield keys
+        if not paginate or len(keys) < page_size:
+            return
+        after = keys[-1]
+
+
+def list_folder(gateway: Gateway, kind: EngineKind, mount: str, path: str) -> Listing:
+    keys: list[str] = []
+    for page in iter_pages(gateway, kind, mount, path):
+        keys.extend(page)
+    return Listing(mount=_mount(mount) + "/", path=path, keys=tuple(keys))
+
+
+def scan(gateway: Gateway, kind: EngineKind, mount: str, path: str = "", limit: int = 100_000) -> tuple[str, ...]:
+    """Every secret path under ``path``, recursively.
+
+    OpenBao answers the ``SCAN`` verb in one call; Vault has no SCAN, so there we walk the tree.
+    """
+    server = gateway.server
+    if server and server.supports_scan:
+        try:
+            body = gateway.request("SCAN", list_path(kind, mount, path), missing_ok=True)
+            keys = _keys_of(body, path)
+            return tuple(_join(path, k) if path else k for k in keys)
+        except InvalidRequest:
+            pass  # fall back to walking
+    found: list[str] = []
+    stack = [path]
+    while stack and len(found) < limit:
+        folder = stack.pop()
+        try:
+            listing = list_folder(gateway, kind, mount, folder)
+        except VaultError:
+            continue  # a 403 sub-folder does not stop the walk
+        for key in listing.keys:
+            full = (folder + key) if folder else key
+            if key.endswith("/"):
+                stack.append(full)
+            else:
+                found.append(full)
+    return tuple(sorted(found))
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _version_infos(versions: Any) -> tuple[VersionInfo, ...]:
+    if not isinstance(versions, dict):
+        return ()
+    infos = []
+    for number, meta in versions.items():
+        meta = meta if isinstance(meta, dict) else {}
+        try:
+            version = int(number)
+        except (TypeError, ValueError):
+            continue
+        infos.append(
+            VersionInfo(
+                version=version,
+                created_time=parse_time(meta.get("created_time")),
+                deletion_time=parse_time(meta.get("deletion_time")),
+                destroyed=bool(meta.get("destroyed")),
+            )
+        )
+    return tuple(sorted(infos, key=lambda v: v.version, reverse=True))
+
+
+def read_metadata(gateway: Gateway, mount: str, path: str) -> SecretMetadata:
+    where = _join(_mount(mount), "metadata", path)
+    data = gateway.data(gateway.request("GET", where), where)
+    custom = data.get("custom_metadata") or {}
+    return SecretMetadata(
+        mount=_mount(mount) + "/",
+        path=path,
+        current_version=int(data.get("current_version") or 0),
+        oldest_version=int(data.get("oldest_version") or 0),
+        created_time=parse_time(data.get("created_time")),
+        updated_time=parse_time(data.get("updated_time")),
+        max_versions=int(data.get("max_versions") or 0),
+        cas_required=bool(data.get("cas_required")),
+        delete_version_after=str(data.get("delete_version_after") or "0s"),
+        custom_metadata={str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {},
+        versions=_version_infos(data.get("versions")),
+    )
+
+
+def _secret_from_v2(mount: str, path: str, data: dict[str, Any]) -> SecretData:
+    meta = data.get("metadata") or {}
+    if not isinstance(meta, dict):
+        meta = {}
+    payload = data.get("data")
+    if payload is not None and not isinstance(payload, dict):
+        raise MalformedResponse(f"the data of {path} is not an object", path=path)
+    custom = meta.get("custom_metadata") or {}
+    return SecretData(
+        mount=_mount(mount) + "/",
+        path=path,
+        data=dict(payload or {}),
+        version=int(meta.get("version") or 0) or None,
+        created_time=parse_time(meta.get("created_time")),
+        deletion_time=parse_time(meta.get("deletion_time")),
+        destroyed=bool(meta.get("destroyed")),
+        custom_metadata={str(k): str(v) for k, v in custom.items()} if isinstance(custom, dict) else {},
+    )
+
+
+def read_version(gateway: Gateway, mount: str, path: str, version: int | None = None) -> SecretData:
+    """Read one KV v2 version (the current one by default).
+
+    A deleted or destroyed version answers 404 with its metadata in the body; that comes back
+    as a :class:`SecretData` with empty data and the deletion state, not as an error.
+    """
+    where = _join(_mount(mount), "data", path)
+    params = {"version": str(version)} if version else None
+    try:
+        body = gateway.request("GET", where, params=params)
+    except NotFound as error:
+        body = error.body if isinstance(error.body, dict) else None
+        data = (body or {}).get("data") if body else None
+        if isinstance(data, dict) and isinstance(data.get("metadata"), dict):
+            return _secret_from_v2(mount, path, data)
+        raise
+    return _secret_from_v2(mount, path, gateway.data(body, where))
+
+
+def read_kv1(gateway: Gateway, mount: str, path: str) -> SecretData:
+    where = _join(_mount(mount), path)
+    data = gateway.data(gateway.request("GET", where), where)
+    return SecretData(mount=_mount(mount) + "/", path=path, data=dict(data))
+
+
+def read_secret(gateway: Gateway, kind: EngineKind, mount: str, path: str, version: int | None = None) -> SecretData:
+    if kind is EngineKind.KV2:
+        return read_version(gateway, mount, path, version)
+    return read_kv1(gateway, mount, path)
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def _validate_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidRequest("secret data must be a JSON object of key/value pairs")
+    if not data:
+        raise InvalidRequest("a secret needs at least one key")
+    for key in data:
+        if not isinstance(key, str) or not key:
+            raise InvalidRequest("every key must be a non-empty string")
+    return dict(data)
+
+
+def write_v2(
+    gateway: Gateway, mount: str, path: str, data: Mapping[str, Any], *, cas: int
+) -> WriteResult:
+    """Write a new KV v2 version with check-and-set. ``cas=0`` means "only if it does not exist"."""
+    ensure_writable(gateway, "writing a secret")
+    where = _join(_mount(mount), "data", path)
+    body = gateway.request(
+        "POST", where, json={"options": {"cas": int(cas)}, "data": _validate_data(data)}
+    )
+    version = int(gateway.data(body, where).get("version") or 0) or None
+    return WriteResult(mount=_mount(mount) + "/", path=path, version=version)
+
+
+def patch_v2(
+    gateway: Gateway, mount: str, path: str, data: Mapping[str, Any], *, cas: int
+) -> WriteResult:
+    """Merge-patch keys into the current version, with check-and-set. A ``None`` value removes a key."""
+    ensure_writable(gateway, "patching a secret")
+    where = _join(_mount(mount), "data", path)
+
+    def run(client: Any) -> Any:
+        return client.adapter.request(
+            "PATCH",
+            "/v1/" + where,
+            json={"options": {"cas": int(cas)}, "data": dict(data)},
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+
+    response = gateway.call(run, where)
+    body = response if isinstance(response, dict) else (response.json() if getattr(response, "content", b"") else None)
+    version = int(gateway.data(body, where).get("version") or 0) or None
+    return WriteResult(mount=_mount(mount) + "/", path=path, version=version)
+
+
+def write_kv1(
+    gateway: Gateway,
+    mount: str,
+    path: str,
+    data: Mapping[str, Any],
+    *,
+    expected: Mapping[str, Any] | None,
+) -> WriteResult:
+    """Write a KV v1 secret.
+
+    KV v1 has no check-and-set, so we compare the stored data with what the user started from
+    just before writing (``expected=None`` means "must not exist"). This narrows the race to a
+    single round trip; the UI says so.
+    """
+    ensure_writable(gateway, "writing a secret")
+    from .errors import CasMismatch
+
+    where = _join(_mount(mount), path)
+    try:
+        current = gateway.data(gateway.request("GET", where), where)
+    except NotFound:
+        current = None
+    if (current or None) != (dict(expected) if expected is not None else None):
+        raise CasMismatch(
+            "the secret changed since you started editing (KV v1 compare-before-write)",
+            path=where,
+            body={"data": current},
+        )
+    gateway.request("POST", where, json=_validate_data(data))
+    return WriteResult(mount=_mount(mount) + "/", path=path, version=None)
+
+
+def delete_versions(gateway: Gateway, mount: str, path: str, versions: list[int]) -> None:
+    ensure_writable(gateway, "deleting versions")
+    gateway.request("POST", _join(_mount(mount), "delete", path), json={"versions": list(versions)})
+
+
+def undelete_versions(gateway: Gateway, mount: str, path: str, versions: list[int]) -> None:
+    ensure_writable(gateway, "undeleting versions")
+    gateway.request("POST", _join(_mount(mount), "undelete", path), json={"versions": list(versions)})
+
+
+def destroy_versions(gateway: Gateway, mount: str, path: str, versions: list[int]) -> None:
+    ensure_writable(gateway, "destroying versions")
+    gateway.request("PUT", _join(_mount(mount), "destroy", path), json={"versions": list(versions)})
+
+
+def delete_all(gateway: Gateway, mount: str, path: str) -> None:
+    """Delete every version and the metadata of a KV v2 secret."""
+    ensure_writable(gateway, "deleting a secret")
+    gateway.request("DELETE", _join(_mount(mount), "metadata", path))
+
+
+def delete_kv1(gateway: Gateway, mount: str, path: str) -> None:
+    ensure_writable(gateway, "deleting a secret")
+    gateway.request("DELETE", _join(_mount(mount), path))
+
+
+def write_metadata(
+    gateway: Gateway,
+    mount: str,
+    path: str,
+    *,
+    max_versions: int | None = None,
+    cas_required: bool | None = None,
+    delete_version_after: str | None = None,
+    custom_metadata: Mapping[str, str] | None = None,
+) -> None:
+    ensure_writable(gateway, "editing metadata")
+    payload: dict[str, Any] = {}
+    if max_versions is not None:
+        payload["max_versions"] = int(max_versions)
+    if cas_required is not None:
+        payload["cas_required"] = bool(cas_required)
+    if delete_version_after is not None:
+        payload["delete_version_after"] = delete_version_after
+    if custom_metadata is not None:
+        payload["custom_metadata"] = {str(k): str(v) for k, v in custom_metadata.items()}
+    gateway.request("POST", _join(_mount(mount), "metadata", path), json=payload)
+
+
+def rollback(gateway: Gateway, mount: str, path: str, *, to_version: int, cas: int) -> WriteResult:
+    """Write the data of ``to_version`` as a new version, with CAS against ``cas``."""
+    old = read_version(gateway, mount, path, to_version)
+    if old.state.value != "live":
+        raise InvalidRequest(f"version {to_version} is {old.state.value}; it cannot be rolled back to")
+    return write_v2(gateway, mount, path, old.data, cas=cas)
