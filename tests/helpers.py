@@ -1,0 +1,44 @@
+"""Test helpers shared by the Pilot tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable
+
+from vault_tui.app import VaultApp, make_app
+from vault_tui.config import AppConfig
+from vault_tui.vault.client import ConnectionSettings
+
+
+def app_for(settings: ConnectionSettings, **config: Any) -> VaultApp:
+    return make_app(AppConfig(connection=settings, **config))
+
+
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Pause the pilot until ``predicate()`` is truthy (workers finish, messages arrive)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def wait_ready(pilot: Any) -> None:
+    app = pilot.app
+    await wait_for(pilot, lambda: app.session_ready, what="session ready")
+    await pilot.pause()
+
+
+def tree_labels(tree: Any) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        for child in node.children:
+            out.append(str(child.label.plain))
+            walk(child)
+
+    walk(tree.root)
+    return out

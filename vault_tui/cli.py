@@ -1,0 +1,82 @@
+"""Command line: ``vault-tui [--demo] [--addr URL] [--read-only] [--path P] [--view V]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from typing import Sequence
+
+from . import __version__
+from .config import VIEWS, AppConfig, connection_from_environment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vault-tui",
+        description="A terminal UI for HashiCorp Vault and OpenBao: KV browser, lease dashboard, transit playground.",
+        epilog="Connection settings follow the Vault CLI: VAULT_ADDR/BAO_ADDR, VAULT_TOKEN/BAO_TOKEN "
+        "(then ~/.vault-token), VAULT_NAMESPACE, VAULT_CACERT, VAULT_CAPATH, VAULT_CLIENT_CERT, "
+        "VAULT_CLIENT_KEY, VAULT_SKIP_VERIFY.",
+    )
+    parser.add_argument("--demo", action="store_true", help="start a local OpenBao (and PostgreSQL) with demo data and open it")
+    parser.add_argument("--addr", help="server address (default: VAULT_ADDR, BAO_ADDR or http://127.0.0.1:8200)")
+    parser.add_argument("--namespace", "-n", help="namespace (default: VAULT_NAMESPACE)")
+    parser.add_argument("--read-only", action="store_true", help="disable every write action")
+    parser.add_argument("--path", help="open with this secret or folder selected, e.g. secret/team/app/db")
+    parser.add_argument("--view", choices=VIEWS, help="the view to open first")
+    parser.add_argument("--clipboard-timeout", type=float, default=None, metavar="SECONDS", help="clear copied values after this many seconds (default 30; 0 = never)")
+    parser.add_argument("--version", action="version", version=f"vault-tui {__version__}")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> AppConfig:
+    connection = connection_from_environment(environ)
+    if args.addr:
+        connection = replace(connection, addr=args.addr.rstrip("/"))
+    if args.namespace:
+        connection = replace(connection, namespace=args.namespace)
+    config = AppConfig(connection=connection, read_only=bool(args.read_only), initial_path=args.path)
+    if args.view:
+        config.initial_view = args.view
+    if args.clipboard_timeout is not None:
+        config.clipboard_clear_seconds = max(0.0, args.clipboard_timeout)
+    return config
+
+
+def run_app(config: AppConfig) -> int:
+    from .app import make_app
+
+    app = make_app(config)
+    app.run()
+    return app.return_code or 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .demo.environment import DemoEnvironment
+
+    print("vault-tui demo: starting a local OpenBao and PostgreSQL on 127.0.0.1 …", file=sys.stderr)
+    with DemoEnvironment() as demo:
+        for note in demo.notes:
+            print(f"  note: {note}", file=sys.stderr)
+        config = config_from_args(args, environ={})
+        config.connection = demo.settings
+        config.demo = True
+        config.demo_notes = tuple(demo.notes)
+        return run_app(config)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.demo:
+            return run_demo(args)
+        return run_app(config_from_args(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,181 @@
+"""The browser view: the path tree on the left, the secret-version pane on the right."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from ..messages import MountsLoaded, VaultFailed
+from ..safe import visible
+from ..vault.errors import VaultError
+from ..vault.gateway import Gateway
+from ..vault.models import Mount
+from ..widgets.path_tree import NodeRef, PathTree
+from ..widgets.secret_detail import SecretDetail
+from ..widgets.session_bar import SessionBar
+
+
+class Breadcrumb(Static):
+    """``secret/ › team › app › db`` for the node under the cursor."""
+
+    def __init__(self) -> None:
+        super().__init__("", markup=False, id="breadcrumb")
+
+    def show(self, ref: NodeRef | None) -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if ref is None or ref.mount is None:
+            text.append("/", style="dim")
+        else:
+            text.append(visible(ref.mount.path), style="bold")
+            parts = [p for p in ref.path.split("/") if p]
+            for index, part in enumerate(parts):
+                text.append(" › ", style="dim")
+                last = index == len(parts) - 1
+                text.append(visible(part), style="bold" if last else "")
+            text.append(f"   ({ref.mount.kind_label})", style="dim")
+        self.update(text)
+
+
+class BrowserScreen(Screen[None]):
+    VIEW_TITLE = "Secrets browser"
+    CSS_PATH = "browser.tcss"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="browser.filter"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="browser.clear_filter"),
+        Binding("R", "reload", "Reload mounts", show=False, id="browser.reload"),
+        Binding("n", "new_secret", "New secret", id="browser.new"),
+        Binding("tab", "focus_next_pane", "Switch pane", show=False, id="browser.next_pane"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar()
+        yield Breadcrumb()
+        with Horizontal(id="browser-body"):
+            with Vertical(id="tree-pane"):
+                yield Input(placeholder="filter loaded paths…", id="tree-filter")
+                yield PathTree(id="paths")
+            yield SecretDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#tree-filter", Input).display = False
+        self.query_one(PathTree).loading = True
+        self.reload()
+
+    # -- mounts -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.app.vault.submit(  # type: ignore[attr-defined]
+            Gateway.mounts,
+            to=self,
+            done=MountsLoaded,
+            action="listing mounts",
+            key="browser:mounts",
+        )
+
+    def action_reload(self) -> None:
+        self.query_one(PathTree).loading = True
+        self.reload()
+
+    @on(MountsLoaded)
+    def _mounts_loaded(self, message: MountsLoaded) -> None:
+        message.stop()
+        tree = self.query_one(PathTree)
+        tree.loading = False
+        tree.set_mounts(message.mounts)
+        tree.focus()
+        initial = self.app.config.initial_path  # type: ignore[attr-defined]
+        if initial:
+            self.app.config.initial_path = None  # type: ignore[attr-defined]
+            if not tree.open_path(initial):
+                self.notify(f"No mount matches --path {visible(initial)}", severity="warning", markup=False)
+
+    @on(VaultFailed)
+    def _failed(self, message: VaultFailed) -> None:
+        if message.key == "browser:mounts":
+            message.stop()
+            tree = self.query_one(PathTree)
+            tree.loading = False
+            self.app.report_error(message.error, "listing mounts")  # type: ignore[attr-defined]
+
+    # -- selection ----------------------------------------------------------------------------
+    @on(PathTree.PathChosen, "#paths")
+    def _chosen(self, message: PathTree.PathChosen) -> None:
+        ref = message.ref
+        self.query_one(Breadcrumb).show(ref)
+        detail = self.query_one(SecretDetail)
+        if ref.mount is None:
+            detail.clear()
+        elif ref.kind == "secret":
+            detail.show_secret(ref.mount, ref.path)
+        elif ref.kind == "mount":
+            detail.show_mount(ref.mount)
+        elif ref.kind == "folder":
+            detail.show_folder(ref.mount, ref.path)
+
+    @on(SecretDetail.SecretWritten)
+    def _written(self, message: SecretDetail.SecretWritten) -> None:
+        self._refresh_parent(message.mount, message.path)
+
+    @on(SecretDetail.SecretDeleted)
+    def _deleted(self, message: SecretDetail.SecretDeleted) -> None:
+        self._refresh_parent(message.mount, message.path)
+
+    def _refresh_parent(self, mount: Mount, path: str) -> None:
+        folder = path.rstrip("/").rsplit("/", 1)[0] + "/" if "/" in path.rstrip("/") else ""
+        tree = self.query_one(PathTree)
+        if tree.index.is_loaded(mount.path, folder):
+            tree.refresh_folder(mount, folder)
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#tree-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#tree-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(PathTree).apply_filter(event.value)
+
+    @on(Input.Submitted, "#tree-filter")
+    def _filter_submitted(self) -> None:
+        self.query_one(PathTree).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#tree-filter", Input)
+        tree = self.query_one(PathTree)
+        if box.display:
+            box.value = ""
+            box.display = False
+            tree.apply_filter("")
+            tree.focus()
+
+    def action_new_secret(self) -> None:
+        if self.app.config.read_only:  # type: ignore[attr-defined]
+            self.notify("Read-only mode: creating secrets is disabled.", severity="warning", markup=False)
+            return
+        tree = self.query_one(PathTree)
+        node = tree.cursor_node
+        ref = node.data if node is not None else None
+        if ref is None or ref.mount is None or not ref.mount.is_kv:
+            self.notify("Select a KV mount or folder first.", severity="warning", markup=False)
+            return
+        folder = ref.path if ref.kind in ("mount", "folder") else (ref.path.rsplit("/", 1)[0] + "/" if "/" in ref.path else "")
+        self.query_one(SecretDetail).new_secret(ref.mount, folder)
+
+    def action_focus_next_pane(self) -> None:
+        tree = self.query_one(PathTree)
+        if tree.has_focus:
+            self.query_one(SecretDetail).focus()
+            self.focus_next()
+        else:
+            tree.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_secret" and self.app.config.read_only:  # type: ignore[attr-defined]
+            return False
+        return True
