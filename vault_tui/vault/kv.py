@@ -338,6 +338,7 @@ def write_metadata(
 
 def rollback(gateway: Gateway, mount: str, path: str, *, to_version: int, cas: int) -> WriteResult:
     """Write the data of ``to_version`` as a new version, with CAS against ``cas``."""
+    ensure_writable(gateway, "rolling back a secret")
     old = read_version(gateway, mount, path, to_version)
     if old.state.value != "live":
         raise InvalidRequest(f"version {to_version} is {old.state.value}; it cannot be rolled back to")
