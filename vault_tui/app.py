@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Iterable
 
@@ -114,7 +115,7 @@ class ViewCommands(Provider):
 
 
 class VaultApp(App[None]):
-    CSS_PATH = "vault_tui.tcss"
+    CSS_PATH = Path(__file__).parent / "vault_tui.tcss"
     TITLE = "vault-tui"
     COMMANDS = App.COMMANDS | {ViewCommands}
     BINDINGS = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -43,7 +45,7 @@ class Breadcrumb(Static):
 
 class BrowserScreen(Screen[None]):
     VIEW_TITLE = "Secrets browser"
-    CSS_PATH = "browser.tcss"
+    CSS_PATH = Path(__file__).parent / "browser.tcss"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="browser.filter"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="browser.clear_filter"),
