@@ -76,6 +76,14 @@ class AppConfig:
     lease_critical_seconds: int = 60
     lease_refresh_seconds: float = 30.0
     keymap: dict[str, str] = field(default_factory=dict)
+    # Sign-in defaults from the profile (never secrets): method, its mount, role, username.
+    auth_method: str | None = None
+    auth_mount: str | None = None
+    auth_role: str = ""
+    auth_username: str = ""
+    auth_jwt_path: str = ""
+    # The profiles file (for :ctx switching); None = the default location.
+    profiles_path: str | None = None
 
     def with_connection(self, connection: ConnectionSettings) -> "AppConfig":
         return replace(self, connection=connection)
