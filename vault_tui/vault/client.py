@@ -88,6 +88,11 @@ def build_client(settings: ConnectionSettings) -> hvac.Client:
     session = SafeRedirectSession()
     # Never pick up proxies or netrc credentials from the environment for Vault traffic.
     session.trust_env = False
+    # hvac takes verify/cert from a passed-in session when the session's verify is truthy
+    # (hvac issue 991), which it is by default: set them on the session so a CA file, a CA dir,
+    # a client certificate or skip-verify are actually used.
+    session.verify = settings.verify
+    session.cert = settings.cert
     client = hvac.Client(
         url=settings.addr,
         token=settings.token,
