@@ -336,6 +336,8 @@ class PathTree(Tree[NodeRef]):
         self.notify(f"Not found: {visible(target)}", severity="warning", markup=False)
 
     def select_path_node(self, node: TreeNode[NodeRef]) -> None:
+        if node.allow_expand:
+            node.expand()
         self.move_cursor(node)
         self.scroll_to_node(node)
         if node.data is not None:
