@@ -252,3 +252,14 @@ def test_cli_config_from_flags_and_env():
     assert config.read_only and config.initial_path == "secret/a" and config.initial_view == "leases"
     assert config.connection.namespace == "team" and config.connection.skip_verify
     assert config.connection.token == "t"
+
+
+def test_dev_server_token_is_not_on_the_command_line_or_disk(bao):
+    with open(f"/proc/{bao.pid}/cmdline", "rb") as handle:
+        assert bao.root_token.encode() not in handle.read()
+    for directory, _dirs, files in os.walk(bao._tmp):
+        for name in files:
+            with open(os.path.join(directory, name), "rb") as handle:
+                assert bao.root_token.encode() not in handle.read(), name
+    assert bao.root_token not in repr(bao)
+    assert all(bao.root_token not in line for line in bao.log_tail)

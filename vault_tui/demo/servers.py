@@ -7,6 +7,8 @@ Everything listens on 127.0.0.1 or a Unix socket, and everything is removed on s
 from __future__ import annotations
 
 import atexit
+import threading
+from collections import deque
 import os
 import secrets
 import shutil
@@ -71,6 +73,10 @@ class BaoServer:
     ca_cert: str | None = None
     _proc: subprocess.Popen | None = None
     _tmp: str | None = None
+    log_tail: deque = field(default_factory=lambda: deque(maxlen=60))
+
+    def __repr__(self) -> str:
+        return f"BaoServer(addr={self.addr!r}, tls={self.tls})"
 
     def start(self, timeout: float = 20.0) -> "BaoServer":
         bao = find_bao()
@@ -87,7 +93,6 @@ class BaoServer:
             bao,
             "server",
             "-dev",
-            f"-dev-root-token-id={self.root_token}",
             f"-dev-listen-address=127.0.0.1:{self.port}",
             "-dev-no-store-token",
         ]
@@ -96,19 +101,23 @@ class BaoServer:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self._tmp,
+            # Passed by environment, not argv, so `ps` does not show the root token.
+            "BAO_DEV_ROOT_TOKEN_ID": self.root_token,
+            "VAULT_DEV_ROOT_TOKEN_ID": self.root_token,
             "BAO_DISABLE_MLOCK": "true",
             "VAULT_DISABLE_MLOCK": "true",
         }
-        log = open(os.path.join(self._tmp, "server.log"), "wb")
         self._proc = subprocess.Popen(
             args,
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env,
             start_new_session=True,
         )
-        log.close()
+        # The dev server prints the root token and unseal key: keep its output in memory only,
+        # redacted, for error messages. Nothing is written to disk.
+        threading.Thread(target=self._drain, args=(self._proc,), daemon=True).start()
         _LIVE.append(self)
         self._wait_ready(timeout)
         return self
@@ -122,7 +131,8 @@ class BaoServer:
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
                 self.stop()
-                raise ServerStartError("bao server exited during start-up")
+                tail = "\n".join(list(self.log_tail)[-8:])
+                raise ServerStartError(f"bao server exited during start-up:\n{tail}")
             try:
                 if self.tls:
                     if not os.path.exists(self.ca_cert or ""):
@@ -138,6 +148,14 @@ class BaoServer:
             time.sleep(0.05)
         self.stop()
         raise ServerStartError(f"bao server did not become ready within {timeout:.0f}s")
+
+    def _drain(self, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            if self.root_token in line or "Unseal Key" in line or "Root Token" in line:
+                line = "<redacted>"
+            self.log_tail.append(line)
 
     @property
     def pid(self) -> int | None:
