@@ -92,7 +92,9 @@ class PathTree(Tree[NodeRef]):
     @staticmethod
     def label_for(ref: NodeRef, name: str = "") -> Text:
         if ref.kind == "mount" and ref.mount is not None:
-            text = Text(visible(ref.mount.path), style="bold")
+            # KV mounts get the tree's expand icon; others a bullet of the same width, to align.
+            text = Text("" if ref.mount.is_kv else "• ", style="dim")
+            text.append(visible(ref.mount.path), style="bold")
             text.append(f"  {ref.mount.kind_label}", style="dim")
             return text
         if ref.kind == "folder":
