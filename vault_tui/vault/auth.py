@@ -144,6 +144,10 @@ def _login_error(error: VaultError) -> VaultError:
     if isinstance(error, (Unreachable, Sealed, LoginFailed, CredentialFileError, MalformedResponse)):
         return error
     reason = "; ".join(e for e in error.errors if e) or error.message
+    if error.status == 403 and error.path.startswith("auth/"):
+        # Vault answers a login on a path where nothing is mounted with a bare 403.
+        mount = error.path[len("auth/") :].split("/login", 1)[0]
+        reason = f"{reason} (is an auth method mounted at auth/{mount}/ ?)"
     return LoginFailed(reason, status=error.status, errors=error.errors, path=error.path, body=error.body)
 
 
@@ -181,9 +185,16 @@ def _require(value: str, what: str) -> str:
 
 
 # -- methods ----------------------------------------------------------------------------------
+def _header_safe(value: str, what: str) -> str:
+    """Tokens travel in an HTTP header: printable ASCII only (and never echoed back)."""
+    if not all(33 <= ord(ch) <= 126 for ch in value):
+        raise LoginFailed(f"{what} contains characters a Vault token cannot have (spaces or control characters?)")
+    return value
+
+
 def login_token(gateway: Gateway, token: str) -> LoginResult:
     """Check a token with ``auth/token/lookup-self``."""
-    token = _require(token, "a token")
+    token = _header_safe(_require(token, "a token"), "the token")
     return LoginResult(token, _token_info(gateway, token), "token", "token")
 
 
@@ -192,7 +203,7 @@ def unwrap_secret_id(gateway: Gateway, wrapping_token: str) -> str:
 
     A wrapping token works once: a second attempt fails with Vault's reason.
     """
-    wrapping_token = _require(wrapping_token, "the wrapping token")
+    wrapping_token = _header_safe(_require(wrapping_token, "the wrapping token"), "the wrapping token")
     body = _post(gateway, "sys/wrapping/unwrap", {}, token=wrapping_token)
     data = body.get("data")
     secret_id = data.get("secret_id") if isinstance(data, dict) else None

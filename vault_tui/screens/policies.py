@@ -1,0 +1,166 @@
+"""The policies view: the ACL policies this token can see, their HCL as plain text, and a
+"what can I do at this path" check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from ..safe import safe_text, visible
+from ..vault.errors import VaultError
+from ..vault.policies import Policy, PolicySummary, list_policies, read_policy
+from ..widgets.capabilities import CapabilitiesPanel
+from ..widgets.session_bar import SessionBar
+
+
+class PoliciesScreen(Screen[None]):
+    VIEW_TITLE = "Policies"
+    CSS_PATH = Path(__file__).parent / "policies.tcss"
+    BINDINGS = [
+        Binding("R", "reload", "Reload", id="policies.reload"),
+        Binding("c", "check_path", "Check a path", id="policies.check"),
+        Binding("tab", "focus_next", "Switch pane", show=False, id="policies.next_pane"),
+    ]
+
+    class Listed(Message):
+        def __init__(self, policies: tuple[PolicySummary, ...]) -> None:
+            super().__init__()
+            self.policies = policies
+
+    class Read(Message):
+        def __init__(self, policy: Policy) -> None:
+            super().__init__()
+            self.policy = policy
+
+    class Failed(Message):
+        def __init__(self, error: VaultError, what: str) -> None:
+            super().__init__()
+            self.error = error
+            self.what = what
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.policies: dict[str, PolicySummary] = {}
+        self.shown: Policy | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SessionBar()
+        with Horizontal(id="policies-body"):
+            with Vertical(id="policies-left"):
+                yield Static("Policies", classes="pane-title")
+                table: DataTable[Text] = DataTable(id="policies-table", cursor_type="row", zebra_stripes=True)
+                table.add_column("name", key="name")
+                table.add_column("readable", key="readable")
+                yield table
+            with Vertical(id="policies-right"):
+                yield Static("", id="policy-title", markup=False)
+                with VerticalScroll(id="policy-scroll"):
+                    yield Static("", id="policy-hcl", markup=False)
+                yield Input(placeholder="check a path, e.g. secret/data/team/app (enter)", id="policy-path")
+                yield CapabilitiesPanel(id="policy-capabilities")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Called by the app after a namespace or profile switch, and by ``R``."""
+        self.query_one("#policy-title", Static).update(Text("loading policies…", style="dim"))
+        self.app.vault.submit(  # type: ignore[attr-defined]
+            list_policies,
+            to=self,
+            done=PoliciesScreen.Listed,
+            failed=lambda error: PoliciesScreen.Failed(error, "listing policies"),
+            action="listing policies",
+            key="policies:list",
+        )
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_check_path(self) -> None:
+        self.query_one("#policy-path", Input).focus()
+
+    @on(Listed)
+    def _listed(self, message: Listed) -> None:
+        table = self.query_one("#policies-table", DataTable)
+        new = {p.name: p for p in message.policies}
+        with self.app.batch_update():
+            for key in [k for k in self.policies if k not in new]:
+                table.remove_row(key)
+            for name, summary in new.items():
+                readable = Text("yes", style="green") if summary.readable else Text("no", style="dim")
+                if name in self.policies:
+                    table.update_cell(name, "readable", readable)
+                else:
+                    table.add_row(safe_text(name), readable, key=name)
+        self.policies = new
+        title = self.query_one("#policy-title", Static)
+        if not new:
+            title.update(Text("No policies visible to this token.", style="dim"))
+        elif self.shown is None:
+            title.update(Text("Select a policy.", style="dim"))
+            self._show_row(table.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#policies-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self._select(str(event.row_key.value))
+
+    def _show_row(self, index: int) -> None:
+        table = self.query_one("#policies-table", DataTable)
+        if 0 <= index < table.row_count:
+            key = table.coordinate_to_cell_key((index, 0)).row_key.value
+            if key is not None:
+                self._select(str(key))
+
+    def _select(self, name: str) -> None:
+        summary = self.policies.get(name)
+        if summary is None:
+            return
+        title = self.query_one("#policy-title", Static)
+        hcl = self.query_one("#policy-hcl", Static)
+        if not summary.readable:
+            self.app.vault.cancel_key("policies:read")  # type: ignore[attr-defined]
+            self.shown = None
+            title.update(Text(f"{visible(name)}", style="bold"))
+            hcl.update(Text(f"You cannot read this policy: it needs read on sys/policies/acl/{visible(name)}.", style="dim"))
+            return
+        title.update(Text(f"{visible(name)}  (loading…)", style="bold"))
+        self.app.vault.submit(  # type: ignore[attr-defined]
+            read_policy,
+            name,
+            to=self,
+            done=PoliciesScreen.Read,
+            failed=lambda error: PoliciesScreen.Failed(error, f"reading policy {name}"),
+            action="reading a policy",
+            key="policies:read",
+        )
+
+    @on(Read)
+    def _read(self, message: Read) -> None:
+        self.shown = message.policy
+        self.query_one("#policy-title", Static).update(Text(visible(message.policy.name), style="bold"))
+        self.query_one("#policy-hcl", Static).update(
+            Text(visible(message.policy.hcl, multiline=True, limit=200_000) or "(empty policy)")
+        )
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.query_one("#policy-title", Static).update(
+            Text(f"{message.what}: {visible(message.error)}", style="red")
+        )
+
+    @on(Input.Submitted, "#policy-path")
+    def _check(self, event: Input.Submitted) -> None:
+        path = event.value.strip().lstrip("/")
+        if path:
+            self.query_one("#policy-capabilities", CapabilitiesPanel).show_path(path)
