@@ -343,3 +343,8 @@ def rollback(gateway: Gateway, mount: str, path: str, *, to_version: int, cas: i
     if old.state.value != "live":
         raise InvalidRequest(f"version {to_version} is {old.state.value}; it cannot be rolled back to")
     return write_v2(gateway, mount, path, old.data, cas=cas)
+
+
+def read_versions(gateway: Gateway, mount: str, path: str, versions: list[int]) -> tuple[SecretData, ...]:
+    """Read several KV v2 versions (for a diff); deleted/destroyed ones come back with their state."""
+    return tuple(read_version(gateway, mount, path, int(v)) for v in versions)
