@@ -188,3 +188,15 @@ async def test_keepalive_regenerates_when_renewal_is_capped(gateway, lease_db, r
     assert new.lease_id != creds.lease_id and new.username != creds.username
     assert new.lease_id in keep
     api.revoke_prefix(gateway, f"{lease_db}/creds/{role}")
+
+
+def test_parse_duration():
+    from vault_tui.leases_model import parse_duration
+
+    assert parse_duration("") is None
+    assert parse_duration("3600") == 3600
+    assert parse_duration("1h30m") == 5400
+    assert parse_duration("2d") == 172800
+    for bad in ("1x", "h", "1h3", "-5"):
+        with pytest.raises(ValueError):
+            parse_duration(bad)

@@ -166,8 +166,8 @@ class LeaseStore:
     def update(self, lease: Lease) -> None:
         self.known[lease.id] = lease
         self.errors.pop(lease.id, None)
-        if self.sort_key is not SortKey.PREFIX:
-            self.version += 1  # order may change (applied at the next rebuild)
+        # The order may change under a TTL/issue sort: applied at the next rebuild, not now,
+        # so rows do not jump while look-ups fill in.
 
     def set_error(self, lease_id: str, text: str) -> None:
         self.errors[lease_id] = text
@@ -225,7 +225,7 @@ class LeaseStore:
                 node.count += 1
             node.leases.append(lease_id)
         out: list[Row] = []
-        self._emit(root, 0, "", out)
+        self._emit(root, 0, out)
         return out
 
     def _group_order(self, node: _Node) -> list[_Node]:
@@ -242,7 +242,7 @@ class LeaseStore:
             return sorted(children, key=soonest)
         return sorted(children, key=lambda n: n.name)
 
-    def _emit(self, node: _Node, depth: int, shown_from: str, out: list[Row]) -> None:
+    def _emit(self, node: _Node, depth: int, out: list[Row]) -> None:
         for child in self._group_order(node):
             # Compress chains: a folder with one sub-folder and no leases of its own.
             start = node.name
@@ -256,7 +256,7 @@ class LeaseStore:
                 continue
             for lease_id in self._sort_leases(current.leases):
                 out.append(Row("lease", lease_id, depth + 1))
-            self._emit(current, depth + 1, current.name, out)
+            self._emit(current, depth + 1, out)
 
     def toggle_collapsed(self, prefix: str) -> None:
         if prefix in self.collapsed:
@@ -488,3 +488,30 @@ class KeepAlive:
 
 def with_expiry(lease: Lease, expire_time: datetime | None) -> Lease:
     return replace(lease, expire_time=expire_time)
+
+
+def parse_duration(text: str) -> int | None:
+    """``"1h30m"``, ``"90m"``, ``"3600"``, ``"3600s"`` → seconds; ``""`` → None (server default).
+
+    Raises ValueError on anything else."""
+    text = text.strip().lower()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    total = 0
+    number = ""
+    for ch in text:
+        if ch.isdigit():
+            number += ch
+        elif ch in units and number:
+            total += int(number) * units[ch]
+            number = ""
+        elif ch == " ":
+            continue
+        else:
+            raise ValueError(f"not a duration: {text!r} (try 30m, 1h, 3600)")
+    if number:
+        raise ValueError(f"not a duration: {text!r} (a number needs a unit: s, m, h, d)")
+    return total
