@@ -69,3 +69,35 @@ def test_path_helpers():
     assert parent_of("a/b") == "a" and parent_of("a") == ""
     with pytest.raises(InvalidRequest):
         normalise("a/../b")
+
+
+async def test_namespace_switcher_modal(bao, tree):
+    from textual.widgets import OptionList
+
+    from vault_tui.app import make_app
+    from vault_tui.config import AppConfig
+    from vault_tui.screens.profiles import NamespaceSwitcherScreen, open_namespace_switcher
+    from vault_tui.vault.client import ConnectionSettings
+
+    config = AppConfig(
+        connection=ConnectionSettings(addr=bao.addr, token=bao.root_token, namespace=tree), initial_view="policies"
+    )
+    app = make_app(config, tick=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(200):
+            if app.session_ready:
+                break
+            await pilot.pause(0.05)
+        open_namespace_switcher(app)
+        for _ in range(200):
+            if isinstance(app.screen, NamespaceSwitcherScreen) and app.screen.namespaces is not None:
+                break
+            await pilot.pause(0.05)
+        options = app.screen.query_one(OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids == ["\x00root", f"{tree}/alpha", f"{tree}/beta"]
+        options.highlighted = 1
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert app.gateway.settings.namespace == f"{tree}/alpha"
+        assert app.namespace == f"{tree}/alpha"

@@ -148,3 +148,109 @@ def test_apply_profile(tmp_path):
     dev = apply_profile(AppConfig(), config.get("dev"), {"HOME": str(tmp_path)}, read_only=True)
     assert dev.read_only is True  # the CLI flag wins
     assert apply_profile(AppConfig(), config.get("dev"), {"HOME": str(tmp_path)}).read_only is False
+
+
+# -- CLI and switching in the running app --------------------------------------------------------
+import keyring  # noqa: E402
+from keyrings.alt.file import PlaintextKeyring  # noqa: E402
+
+from vault_tui import cli  # noqa: E402
+from vault_tui.credentials import CredentialStore  # noqa: E402
+
+
+@pytest.fixture
+def file_keyring(tmp_path, monkeypatch):
+    previous = keyring.get_keyring()
+    backend = PlaintextKeyring()
+    backend.file_path = str(tmp_path / "keyring.cfg")
+    keyring.set_keyring(backend)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_cli_profile_uses_remembered_token(tmp_path, file_keyring):
+    path = write(tmp_path, GOOD)
+    CredentialStore().store("prod", "token", "s.from-keyring")
+    args = cli.build_parser().parse_args(["--config", str(path), "--profile", "prod"])
+    config = cli.config_from_args(args, environ={"HOME": str(tmp_path)})
+    assert config.profile == "prod" and config.read_only
+    assert config.connection.token == "s.from-keyring"
+    assert config.connection.addr == "https://vault.example.com:8200"
+    assert config.profiles_path == str(path)
+    # --addr elsewhere: the profile's token is not sent there
+    args = cli.build_parser().parse_args(["--config", str(path), "--profile", "prod", "--addr", "https://evil:8200"])
+    assert cli.config_from_args(args, environ={"HOME": str(tmp_path)}).connection.token is None
+
+
+def test_cli_default_profile_and_errors(tmp_path, capsys):
+    path = write(tmp_path, GOOD)
+    args = cli.build_parser().parse_args(["--config", str(path)])
+    assert cli.config_from_args(args, environ={"HOME": str(tmp_path)}).profile == "prod"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[profiles.a]\nread_only = 1\n")
+    assert cli.main(["--config", str(bad)]) == 2
+    assert f"{bad}, line 2: 'read_only' must be true or false" in capsys.readouterr().err
+    assert cli.main(["--config", str(path), "--profile", "nope"]) == 2
+    assert "no profile named 'nope'" in capsys.readouterr().err
+
+
+def test_cli_forget(file_keyring, capsys):
+    CredentialStore().store("prod", "token", "s.x")
+    CredentialStore().store("prod", "secret_id", "sid")
+    assert cli.main(["--forget", "prod"]) == 0
+    assert "removed the remembered token and secret_id" in capsys.readouterr().out
+    assert CredentialStore().get("prod", "token") is None
+    assert cli.main(["--forget", "prod"]) == 0
+    assert "nothing remembered" in capsys.readouterr().out
+
+
+async def test_switch_profile_in_the_running_app(bao, root_client, tmp_path, file_keyring):
+    """Two saved profiles on the same server in different namespaces; :ctx switches live."""
+    from tests.conftest import unique
+    from vault_tui.app import make_app
+    from vault_tui.screens.signin import SignInScreen
+    from vault_tui.vault.client import ConnectionSettings
+
+    namespace = unique("ns-")
+    root_client.adapter.post(f"/v1/sys/namespaces/{namespace}")
+    path = write(
+        tmp_path,
+        f'[profiles.one]\naddr = "{bao.addr}"\ndefault_view = "policies"\n'
+        f'[profiles.two]\naddr = "{bao.addr}"\nnamespace = "{namespace}"\nread_only = true\n'
+        f'[profiles.three]\naddr = "{bao.addr}"\n',
+    )
+    CredentialStore().store("two", "token", bao.root_token)
+    config = AppConfig(
+        connection=ConnectionSettings(addr=bao.addr, token=bao.root_token),
+        profile="one", profiles_path=str(path), initial_view="policies",
+    )
+    app = make_app(config, tick=False)
+
+    async def settle(pilot, predicate):
+        for _ in range(200):
+            if predicate():
+                return
+            await pilot.pause(0.05)
+        raise AssertionError("timed out")
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: app.session_ready)
+        app.run_command_line("ctx two")
+        await settle(pilot, lambda: app.config.profile == "two" and app.token is not None)
+        assert app.gateway.settings.namespace == namespace
+        assert app.gateway.read_only and app.config.read_only
+        assert app.gateway.settings.token == bao.root_token  # from the keyring
+        bar = str(app.screen.query_one("#session-bar").render_bar())
+        assert "profile:two" in bar and f"ns:{namespace}" in bar and "READ-ONLY" in bar
+        # a profile with nothing remembered asks to sign in
+        app.run_command_line("ctx three")
+        await settle(pilot, lambda: isinstance(app.screen, SignInScreen))
+        await pilot.pause()
+        assert app.config.profile == "three" and not app.config.read_only
+        # an unknown profile is reported, nothing changes
+        app.screen.dismiss(None)
+        await pilot.pause()
+        app.run_command_line("ctx nope")
+        await pilot.pause(0.2)
+        assert app.config.profile == "three" and app.is_running

@@ -130,7 +130,7 @@ async def test_bad_token_then_good_token(bao, root_client):
         assert "characters a Vault token cannot have" in str(screen.last_error)
         token = root_client.auth.token.create(policies=["default"], ttl="10m")["auth"]["client_token"]
         set_input(screen, "token", token)
-        await pilot.click("#submit")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.session_ready, "session")
 
 

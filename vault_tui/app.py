@@ -321,7 +321,15 @@ class VaultApp(App[None]):
 
     def extra_commands(self) -> Iterable[tuple[str, Callable[[], Any], str]]:
         """Hook for more palette commands (profiles, namespaces)."""
-        return []
+        from .screens.profiles import palette_commands
+
+        return palette_commands(self)
+
+    def command_ctx(self, name: str) -> None:
+        """``:ctx`` opens the profile switcher; ``:ctx NAME`` switches to that profile."""
+        from .screens.profiles import command_ctx
+
+        command_ctx(self, name)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

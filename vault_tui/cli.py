@@ -27,22 +27,83 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--path", help="open with this secret or folder selected, e.g. secret/team/app/db")
     parser.add_argument("--view", choices=VIEWS, help="the view to open first")
     parser.add_argument("--clipboard-timeout", type=float, default=None, metavar="SECONDS", help="clear copied values after this many seconds (default 30; 0 = never)")
+    parser.add_argument("--profile", "-p", metavar="NAME", help="connect as this profile from the config file (default: its default_profile)")
+    parser.add_argument("--config", metavar="FILE", help="the profiles file (default: VAULT_TUI_CONFIG or ~/.config/vault-tui/config.toml)")
+    parser.add_argument("--forget", metavar="PROFILE", help="remove PROFILE's remembered token / AppRole secret ID from the OS keyring, then exit")
     parser.add_argument("--version", action="version", version=f"vault-tui {__version__}")
     return parser
 
 
 def config_from_args(args: argparse.Namespace, environ: dict[str, str] | None = None) -> AppConfig:
-    connection = connection_from_environment(environ)
+    """Flags > profile (and its remembered token) > environment > defaults.
+
+    Raises :class:`vault_tui.profiles.ConfigError` for a bad config file or an unknown profile.
+    """
+    from .profiles import apply_profile, load_profiles
+
+    env = os.environ if environ is None else environ
+    profile_name = getattr(args, "profile", None)
+    config_file = getattr(args, "config", None)
+    profiles = load_profiles(config_file, environ=env) if (profile_name or config_file or environ is None) else None
+    if profiles is not None and not profile_name:
+        profile_name = profiles.default_profile
+    if profiles is not None and profile_name:
+        base = apply_profile(AppConfig(), profiles.get(profile_name), env)
+        base.profiles_path = str(profiles.path) if profiles.path else None
+        token = remembered_token(profile_name)
+        connection = base.connection.with_token(token) if token else base.connection
+    else:
+        base = AppConfig()
+        if profiles is not None and profiles.path:
+            base.profiles_path = str(profiles.path)
+        connection = connection_from_environment(environ)
     if args.addr:
-        connection = replace(connection, addr=args.addr.rstrip("/"))
+        addr = args.addr.rstrip("/")
+        if base.profile and addr != connection.addr:
+            # The profile's token belongs to the profile's server: never send it elsewhere.
+            connection = replace(connection, token=None)
+        connection = replace(connection, addr=addr)
     if args.namespace:
         connection = replace(connection, namespace=args.namespace)
-    config = AppConfig(connection=connection, read_only=bool(args.read_only), initial_path=args.path)
+    config = replace(
+        base,
+        connection=connection,
+        read_only=bool(args.read_only) or base.read_only,
+        read_only_flag=bool(args.read_only),
+        initial_path=args.path,
+    )
     if args.view:
         config.initial_view = args.view
     if args.clipboard_timeout is not None:
         config.clipboard_clear_seconds = max(0.0, args.clipboard_timeout)
     return config
+
+
+def remembered_token(profile: str) -> str | None:
+    """The profile's token from the OS keyring, if one was remembered (and a keyring works)."""
+    from .credentials import CredentialError, CredentialStore
+
+    try:
+        return CredentialStore().get(profile, "token")
+    except CredentialError as error:
+        print(f"vault-tui: {error}", file=sys.stderr)
+        return None
+
+
+def forget(profile: str) -> int:
+    from .credentials import CredentialError, CredentialStore
+
+    store = CredentialStore()
+    try:
+        removed = store.forget(profile)
+    except CredentialError as error:
+        print(f"vault-tui: cannot forget {profile!r}: {error}", file=sys.stderr)
+        return 1
+    if removed:
+        print(f"vault-tui: removed the remembered {' and '.join(removed)} for profile {profile!r} from the keyring")
+    else:
+        print(f"vault-tui: nothing remembered for profile {profile!r}")
+    return 0
 
 
 def run_app(config: AppConfig) -> int:
@@ -70,10 +131,17 @@ def run_demo(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .profiles import ConfigError
+
     try:
+        if args.forget:
+            return forget(args.forget)
         if args.demo:
             return run_demo(args)
         return run_app(config_from_args(args))
+    except ConfigError as error:
+        print(f"vault-tui: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -84,6 +84,8 @@ class AppConfig:
     auth_jwt_path: str = ""
     # The profiles file (for :ctx switching); None = the default location.
     profiles_path: str | None = None
+    # --read-only was given: it outlasts profile switches (a profile's read_only does not).
+    read_only_flag: bool = False
 
     def with_connection(self, connection: ConnectionSettings) -> "AppConfig":
         return replace(self, connection=connection)
