@@ -534,6 +534,15 @@ async def test_hostile_keys_and_values_render_literally(make, root_client, kv2_m
         data.move_cursor(row=list(keys).index("esc\x1b[31mred"))
         await pilot.press("c")
         assert app.copied[-1][0] == HOSTILE["esc\x1b[31mred"]
+        await pilot.press("enter")  # the value viewer
+        await pilot.pause()
+        from vault_tui.screens.modals import MessageScreen
+
+        assert isinstance(app.screen, MessageScreen)
+        shown = "".join(w.render().plain for w in app.screen.query(Static))
+        assert "bel\\a osc\\x1b]0;pwned\\a" in shown and "\x1b" not in shown
+        await pilot.press("escape")
+        await pilot.pause()
         # the editor opens in JSON mode (control characters), escaped, and round-trips exactly
         await pilot.press("e")
         editor = app.screen

@@ -37,7 +37,8 @@ from ..vault.errors import CasMismatch, NotFound, VaultError
 from ..vault.models import EngineKind, Mount, SecretData, SecretMetadata, VersionState, WriteResult
 
 JSON_VALUE_LIMIT = 20_000  # characters of one value shown in the JSON view
-CELL_LIMIT = 2_000  # characters of one value shown in a table cell
+CELL_LIMIT = 240  # characters of one value shown in a table cell (enter opens the whole value)
+VIEWER_LIMIT = 200_000  # characters shown by the value viewer
 
 WRITE_ACTIONS = frozenset(
     {"edit", "new", "patch", "rollback", "delete_versions", "undelete", "destroy", "delete_all", "metadata"}
@@ -511,7 +512,7 @@ class SecretDetail(Vertical):
         if notes:
             self._status(" ".join(notes), "warning")
         elif secret is not None:
-            hint = "v reveal · V reveal all · c copy · f diff"
+            hint = "v reveal · V reveal all · enter view · c copy · f diff"
             if not self.read_only:
                 hint += " · e edit · p patch"
             self._status(hint)
@@ -670,8 +671,8 @@ class SecretDetail(Vertical):
     def _refresh_diff_row(self, key: str) -> None:
         table = self.query_one("#diff-table", DataTable)
         _marker, _key, old, new = self._diff_cells(key)
-        table.update_cell(key, "old", old)
-        table.update_cell(key, "new", new)
+        table.update_cell(key, "old", old, update_width=True)
+        table.update_cell(key, "new", new, update_width=True)
 
     # -- read actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -720,7 +721,7 @@ class SecretDetail(Vertical):
             if key is None:
                 return
             self.revealed ^= {key}
-            self.query_one("#data-table", DataTable).update_cell(key, "value", self._value_cell(key, self.secret.data[key]))
+            self.query_one("#data-table", DataTable).update_cell(key, "value", self._value_cell(key, self.secret.data[key]), update_width=True)
 
     def action_reveal_all(self) -> None:
         self.reveal_everything = not self.reveal_everything
@@ -732,7 +733,7 @@ class SecretDetail(Vertical):
         with self.app.batch_update():
             if secret is not None:
                 for key, value in secret.data.items():
-                    table.update_cell(key, "value", self._value_cell(key, value))
+                    table.update_cell(key, "value", self._value_cell(key, value), update_width=True)
             if self.diff_pair is not None:
                 for key in self.query_one("#diff-table", DataTable).rows:
                     if key.value is not None:
@@ -800,6 +801,24 @@ class SecretDetail(Vertical):
         if len(self.marked) == 2:
             self._status("Two versions marked: f shows their diff; d / u / x act on both.")
 
+    @on(DataTable.RowSelected, "#data-table")
+    def _value_selected(self, event: DataTable.RowSelected) -> None:
+        """enter on a row: the whole value in a viewer (an explicit reveal of that one value)."""
+        event.stop()
+        secret = self.secret
+        key = event.row_key.value
+        if secret is None or key is None or key not in secret.data:
+            return
+        from ..screens.modals import MessageScreen
+
+        value = secret.data[key]
+        if not isinstance(value, str):
+            value = json.dumps(value, indent=2, ensure_ascii=False)
+        title = f"{visible(self.path, limit=80)} · {visible(key, limit=80)}"
+        if secret.version:
+            title += f" (v{secret.version})"
+        self.app.push_screen(MessageScreen(title, Text(visible(value, multiline=True, limit=VIEWER_LIMIT))))
+
     @on(DataTable.RowSelected, "#versions-table")
     def _version_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -842,6 +861,8 @@ class SecretDetail(Vertical):
             if shown is None or self.metadata is None:
                 return
             older = [v.version for v in self.metadata.versions if v.version < shown]
+            live = [v.version for v in self.metadata.versions if v.version < shown and v.state is VersionState.LIVE]
+            older = live or older
             if not older:
                 self.notify("There is no older version to compare with.", severity="warning", markup=False)
                 return
