@@ -373,3 +373,57 @@ def test_snapshot(snap_compare, settings, root_client, monkeypatch):
         assert snap_compare(app, run_before=run_before, terminal_size=(120, 36))
     finally:
         root_client.sys.disable_secrets_engine(mount)
+
+
+async def test_hostile_mount_name_is_plain_text(settings, root_client):
+    mount = unique("tr[red]x[/]-")
+    root_client.sys.enable_secrets_engine("transit", path=mount)
+    try:
+        root_client.secrets.transit.create_key("k", mount_point=mount)
+        app = app_for(settings, initial_view="transit")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = await open_transit(pilot, mount, ("k",))
+            await pilot.press("e")
+            await type_text(pilot, "x")
+            await run_and_wait(pilot, screen)
+            assert screen.output.copy_value.startswith("vault:v1:")
+            history = screen.query_one(TransitHistory)
+            assert f"{mount}/k" in str(history.get_row_at(0)[2])
+            label = screen.query_one("#transit-mount", Select).query_one("SelectCurrent Static", Static)
+            assert f"{mount}/" in plain(label)
+    finally:
+        root_client.sys.disable_secrets_engine(mount)
+
+
+async def test_datakey_random_copy_and_help(settings, root_client, mount):
+    from vault_tui.screens.modals import HelpScreen
+
+    root_client.secrets.transit.create_key("k", mount_point=mount)
+    app = app_for(settings, initial_view="transit")
+    copied: list[tuple[str, str]] = []
+    app.copy_secret = lambda text, label="value": copied.append((text, label))  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_transit(pilot, mount, ("k",))
+        await pilot.press("k")  # data key
+        assert screen.operation is Operation.DATAKEY
+        await run_and_wait(pilot, screen)
+        out = plain(screen.query_one("#transit-output", Static))
+        assert "wrapped: vault:v1:" in out and "••••" in out
+        key_b64 = screen.last_result.plaintext.base64
+        assert key_b64 not in out
+        await pilot.press("ctrl+g")
+        assert copied == [(key_b64, "data key")]
+        # the wrapped key decrypts to the same bytes (binary: shown as base64 + hex)
+        await pilot.press("f4")
+        await run_and_wait(pilot, screen)
+        assert screen.last_result.plaintext.base64 == key_b64
+        # random bytes: no key needed
+        for _ in range(8):
+            await pilot.press("ctrl+n")
+        assert screen.operation is Operation.RANDOM
+        await run_and_wait(pilot, screen)
+        assert len(base64.b64decode(screen.output.copy_value)) == 32
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        ids = {row[2] for row in app.screen.rows}
+        assert {"transit.run", "transit.batch", "transit.copy", "transit.reveal"} <= ids

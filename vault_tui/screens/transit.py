@@ -209,7 +209,7 @@ class TransitScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#transit-keys").border_title = "Keys"
+        self.query_one("#transit-keys").border_title = "Keys (read-only)" if self.read_only else "Keys"
         self.query_one("#transit-details-box").border_title = "Details"
         self.query_one("#transit-error", Static).display = False
         for selector, title in (
@@ -285,6 +285,9 @@ class TransitScreen(Screen[None]):
             hint += " — batch: one item per line"
         if op.takes_plaintext:
             hint += " (base64)" if self.query_one("#transit-b64", Checkbox).value else " (text)"
+        problem = incompatibility(op, key)
+        if problem:
+            hint += f"  ⚠ {problem}"
         self.query_one("#transit-input-label", Static).update(Text(hint, style="bold"))
         self.query_one("#transit-work").border_title = op.label
 
@@ -307,7 +310,7 @@ class TransitScreen(Screen[None]):
     def _mounts_found(self, message: MountsFound) -> None:
         self.mounts = message.mounts
         select = self.query_one("#transit-mount", Select)
-        options = [(visible(m.path), m.path) for m in message.mounts]
+        options = [(safe_text(m.path), m.path) for m in message.mounts]
         select.set_options(options)
         if not message.mounts:
             self.keys_table.loading = False
@@ -872,6 +875,19 @@ def render_output(request: TransitRequest, result: Any) -> Output:
     if isinstance(result, RandomResult):
         return Output(((f"{result.bytes} random bytes ({result.format})", result.value, True),), result.value, "random bytes")
     return Output((("result", str(result), False),), "", "")
+
+
+def incompatibility(op: Operation, key: TransitKey | None) -> str:
+    """Why ``key`` cannot do ``op`` (from its supports_* flags), or "" if it can or is unknown."""
+    if key is None or not op.needs_key:
+        return ""
+    if op in (Operation.ENCRYPT, Operation.REWRAP, Operation.DATAKEY) and not key.supports_encryption:
+        return f"a {key.type} key cannot encrypt"
+    if op is Operation.DECRYPT and not (key.supports_decryption or key.supports_encryption):
+        return f"a {key.type} key cannot decrypt"
+    if op in (Operation.SIGN, Operation.VERIFY) and not key.supports_signing:
+        return f"a {key.type} key cannot sign"
+    return ""
 
 
 def summarize(result: Any) -> str:

@@ -180,9 +180,7 @@ class KeyConfigScreen(ModalScreen["KeyConfigChange | None"]):
         change = KeyConfigChange(
             min_decryption_version=min_dec if min_dec != key.min_decryption_version else None,
             min_encryption_version=min_enc if min_enc != key.min_encryption_version else None,
-            auto_rotate_period=(
-                period if period and parse_period(period if period != "0" else "0") != key.auto_rotate_period else None
-            ),
+            auto_rotate_period=period if period and parse_period(period) != key.auto_rotate_period else None,
             deletion_allowed=deletion if deletion != key.deletion_allowed else None,
         )
         if change == KeyConfigChange():
