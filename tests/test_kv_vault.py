@@ -43,6 +43,8 @@ def test_metadata_and_versions(gateway, root_client, kv2_mount):
     assert deleted.state is VersionState.DELETED and not deleted.data
     destroyed = kv.read_version(gateway, kv2_mount, path, 1)
     assert destroyed.state is VersionState.DESTROYED and not destroyed.data
+    pair = kv.read_versions(gateway, kv2_mount, path, [2, 3])
+    assert [(s.version, s.state) for s in pair] == [(2, VersionState.DELETED), (3, VersionState.LIVE)]
 
 
 def test_missing_secret_is_not_found(gateway, kv2_mount, kv1_mount):

@@ -238,6 +238,22 @@ async def test_kv1_masked_copy_and_compare_before_write(make, root_client, kv1_m
         await settle(pilot, app)
         await until(pilot, lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine"}, "kv1 write")
 
+        # patch one key on KV v1 (merged client-side, compare-before-write)
+        await until(pilot, lambda: detail.secret is not None and dict(detail.secret.data) == {"api": "mine"}, "reloaded")
+        detail.query_one("#data-table").focus()
+        await pilot.press("p")
+        editor = app.screen
+        assert isinstance(editor, SecretEditorScreen)
+        editor.query(".kv-key").first().value = "added"
+        editor.query(".kv-value").first().value = "new"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        await until(
+            pilot,
+            lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine", "added": "new"},
+            "kv1 patch",
+        )
+
 
 # -- writing -----------------------------------------------------------------------------------
 
@@ -627,3 +643,33 @@ def test_json_text_escapes_invisible_characters_and_round_trips():
         parse_json_object("{}")
     with pytest.raises(ValueError):
         parse_json_object("{nope")
+
+
+async def test_in_the_browser_tree_opens_secret_and_keys_reach_the_pane(settings, root_client, kv2_mount):
+    from vault_tui.app import make_app
+    from vault_tui.widgets.path_tree import PathTree
+
+    seed(root_client, kv2_mount, "app/db", {"password": "pw1"}, {"password": "pw2"})
+    app = make_app(AppConfig(connection=settings, initial_path=f"{kv2_mount}/app/db"), tick=False)
+    app.copied = []
+    app.copy_secret = lambda text, label="value": app.copied.append(text)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: app.session_ready and app.screen.query("#detail"), "browser")
+        detail = app.screen.query_one(SecretDetail)
+        await until(pilot, lambda: detail.secret is not None and detail.path == "app/db", "secret opened from the tree")
+        await settle(pilot, app)
+        assert app.screen.query_one(PathTree).has_focus
+        await pilot.press("tab")  # into the pane
+        await pilot.pause()
+        assert detail.has_focus_within
+        await pilot.press("1")
+        await pilot.press("c")
+        assert app.copied == ["pw2"]
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, SecretEditorScreen)
+        editor.query(".kv-value").first().value = "pw3"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        await until(pilot, lambda: detail.secret is not None and detail.secret.version == 3, "written from the browser")

@@ -286,7 +286,7 @@ class SecretDetail(Vertical):
 
     def _reset(self, view: str, mount: Mount | None, path: str) -> None:
         self.generation += 1
-        for what in ("meta", "data", "diff", "conflict"):
+        for what in ("meta", "data", "diff"):
             if hasattr(self.app, "vault"):
                 self.app.vault.cancel_key(self._key(what))  # type: ignore[attr-defined]
         self.view = view
@@ -1157,7 +1157,6 @@ class SecretDetail(Vertical):
                     job.path,
                     None,
                     to=self,
-                    key=self._key("conflict"),
                     done=lambda theirs: DetailConflict(job, theirs),
                     failed=lambda _error: DetailConflict(job, None),
                 )
