@@ -28,8 +28,14 @@ async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 10
 
 async def wait_ready(pilot: Any) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: app.session_ready, what="session ready")
+    await wait_for(pilot, lambda: view_mounted(app), what="session ready and view mounted")
     await pilot.pause()
+
+
+def view_mounted(app: Any) -> bool:
+    """The session is up and the first view's screen has composed and mounted."""
+    screen = app.screen
+    return bool(app.session_ready and type(screen).__name__ != "ConnectingScreen" and screen.is_mounted)
 
 
 def tree_labels(tree: Any) -> list[str]:

@@ -108,6 +108,8 @@ class BrowserScreen(Screen[None]):
     @on(PathTree.PathChosen, "#paths")
     def _chosen(self, message: PathTree.PathChosen) -> None:
         ref = message.ref
+        if ref.kind == "root":
+            return  # the hidden root node: nothing to show
         self.query_one(Breadcrumb).show(ref)
         detail = self.query_one(SecretDetail)
         if ref.mount is None:
