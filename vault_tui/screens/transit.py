@@ -185,7 +185,7 @@ class TransitScreen(Screen[None]):
                     yield Input(placeholder="key version (latest)", id="opt-version", type="integer")
                     yield Select[str]([(a, a) for a in HASH_ALGORITHMS], value="sha2-256", allow_blank=False, id="opt-hash")
                     yield Select[str](
-                        [("pss (RSA)", "pss"), ("pkcs1v15 (RSA)", "pkcs1v15")], prompt="RSA signature algorithm", id="opt-sigalg"
+                        [(f"{a} (RSA)", a) for a in SIGNATURE_ALGORITHMS], prompt="RSA signature algorithm", id="opt-sigalg"
                     )
                     yield Checkbox("prehashed", id="opt-prehashed")
                     yield Select[int]([(f"{b} bits", b) for b in DATAKEY_BITS], value=256, allow_blank=False, id="opt-bits")
