@@ -187,20 +187,24 @@ class PathTree(Tree[NodeRef]):
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:
         message.stop()
-        node = self._folder_nodes.get((message.mount.path, message.folder))
-        if node is None:
-            return
+        mount, folder = message.mount, message.folder
+        # The index is the truth; the nodes are a view of it (they may be filtered away now).
         if message.first:
-            self.index.set_children(message.mount.path, message.folder, ())
-            node.remove_children()
+            self.index.set_children(mount.path, folder, ())
         if message.keys:
-            self.index.add_children(message.mount.path, message.folder, message.keys)
-            if not self.filter_text:
-                await self._add_children(node, message.mount, message.folder, message.keys)
-        if message.last:
-            if message.first and not message.keys:
+            self.index.add_children(mount.path, folder, message.keys)
+        node = self._folder_nodes.get((mount.path, folder))
+        if node is not None and node.tree is self:
+            if message.first:
                 node.remove_children()
-                node.add_leaf(self.label_for(NodeRef("empty")), data=NodeRef("empty", message.mount, message.folder))
+            if message.keys and not self.filter_text:
+                await self._add_children(node, mount, folder, message.keys)
+            if message.last and message.first and not message.keys:
+                node.remove_children()
+                node.add_leaf(self.label_for(NodeRef("empty")), data=NodeRef("empty", mount, folder))
+        if message.last and self.filter_text:
+            self._rebuild()  # new keys may match the filter
+        if message.last:
             self._continue_pending()
 
     async def _add_children(self, node: TreeNode[NodeRef], mount: Mount, folder: str, keys: tuple[str, ...]) -> None:
@@ -219,22 +223,25 @@ class PathTree(Tree[NodeRef]):
     @on(ListFailed)
     def _list_failed(self, message: ListFailed) -> None:
         message.stop()
+        denied = isinstance(message.error, PermissionDenied)
+        if denied:
+            self.index.mark_denied(message.mount.path, message.folder)
+        self._pending_select = None
         node = self._folder_nodes.get((message.mount.path, message.folder))
-        if node is None:
+        if not denied:
+            self.post_message(VaultFailed(message.error, f"listing {message.mount.path}{message.folder}"))
+        if node is None or node.tree is not self:
             return
         node.remove_children()
-        if isinstance(message.error, PermissionDenied):
-            self.index.mark_denied(message.mount.path, message.folder)
+        if denied:
             node.add_leaf(self.label_for(NodeRef("denied")), data=NodeRef("denied", message.mount, message.folder))
-            base = self.label_for(node.data, node.data.path.rstrip("/").rsplit("/", 1)[-1] + "/") if node.data and node.data.kind == "folder" else None
-            if base is not None:
-                base.append("  no access", style="red")
-                node.set_label(base)
+            if node.data is not None and node.data.kind == "folder":
+                label = self.label_for(node.data, node.data.path.rstrip("/").rsplit("/", 1)[-1] + "/")
+                label.append("  no access", style="red")
+                node.set_label(label)
         else:
             error_ref = NodeRef("error", message.mount, message.folder)
             node.add_leaf(Text(f"error: {visible(message.error)}", style="red"), data=error_ref)
-            self.post_message(VaultFailed(message.error, f"listing {message.mount.path}{message.folder}"))
-        self._pending_select = None
 
     # -- cursor -------------------------------------------------------------------------------
     @on(Tree.NodeHighlighted)
