@@ -213,17 +213,22 @@ class LeaseStore:
         visible_ids = [i for i in self.ids if self.matches(i)]
         if not self.grouped:
             return [Row("lease", i) for i in self._sort_leases(visible_ids)]
-        root = _Node("")
+        by_prefix: dict[str, list[str]] = {}
         for lease_id in visible_ids:
+            by_prefix.setdefault(lease_id.rpartition("/")[0], []).append(lease_id)
+        root = _Node("")
+        for prefix, ids in by_prefix.items():
             node = root
-            node.count += 1
-            prefix = lease_prefix(lease_id)
+            node.count += len(ids)
             path = ""
             for part in prefix.split("/") if prefix else ():
                 path += part + "/"
-                node = node.children.setdefault(path, _Node(path))
-                node.count += 1
-            node.leases.append(lease_id)
+                child = node.children.get(path)
+                if child is None:
+                    child = node.children[path] = _Node(path)
+                node = child
+                node.count += len(ids)
+            node.leases.extend(ids)
         out: list[Row] = []
         self._emit(root, 0, out)
         return out

@@ -53,7 +53,9 @@ from ..vault.leases import IssuedCredentials, Lease, LeaseGone, RenewResult, Rev
 from ..widgets.lease_table import LeaseTable
 from ..widgets.session_bar import SessionBar
 
-LOOKUP_CONCURRENCY = 4
+LOOKUP_CONCURRENCY = 4  # the worker's background pool has 4 threads
+VISIBLE_BATCH = 3  # look-ups per call for rows on screen (small: fast first paint)
+BACKGROUND_BATCH = 25  # look-ups per call for the rest
 WRITE_ACTIONS = {
     "renew", "revoke", "revoke_prefix", "force_revoke_prefix", "generate", "keepalive",
 }
@@ -360,11 +362,13 @@ class LeasesScreen(Screen[None]):
                 for lease_id in removed:
                     self.keepalive.unwatch(lease_id)
                     self.issued.pop(lease_id, None)
-            self.table.rebuild()
+            self.table.rebuild_if_changed()
             self._update_status()
             queue = LookupQueue(plan_lookups(self.store.ids, self.store.known, utcnow(), force=force))
             await self._fill(queue)
-            self.table.rebuild()
+            if self.store.sort_key is not SortKey.PREFIX:
+                self.store.version += 1  # apply the TTL/issue order now that every TTL is known
+            self.table.rebuild_if_changed()
         finally:
             self.refreshing = False
             self.refresh_count += 1
@@ -377,7 +381,8 @@ class LeasesScreen(Screen[None]):
             self._schedule_poll()
 
     async def _walk(self) -> list[str] | None:
-        """All lease ids, folder by folder (at most 4 LISTs in flight). None without sudo."""
+        """All lease ids (one LIST per folder, walked inside one worker call so the listing does
+        not wait on the event loop between folders). None without sudo."""
         self.hidden_prefixes = []
         try:
             top = await self._background_call(api.list_keys, "")
@@ -389,61 +394,63 @@ class LeasesScreen(Screen[None]):
             return None
         self._set_no_sudo(False)
         found: list[str] = [k for k in top if not k.endswith("/")]
-        level = [k for k in top if k.endswith("/")]
-        limit = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-
-        async def list_one(prefix: str) -> tuple[str, tuple[str, ...]]:
-            async with limit:
-                try:
-                    return prefix, await self._background_call(api.list_keys, prefix)
-                except PermissionDenied:
-                    self.hidden_prefixes.append(prefix)
-                    return prefix, ()
-
-        while level:
-            results = await asyncio.gather(*(list_one(p) for p in level))
-            level = []
-            fresh: list[str] = []
-            for prefix, keys in results:
-                for key in keys:
-                    if key.endswith("/"):
-                        level.append(prefix + key)
-                    else:
-                        fresh.append(prefix + key)
-            found.extend(fresh)
-            if fresh and not self.store.ids.keys() >= set(fresh):
-                for lease_id in fresh:
-                    self.store.add(lease_id)
-                self.table.rebuild()  # the list appears as the LIST calls return
+        for folder in [k for k in top if k.endswith("/")]:
+            try:
+                found.extend(await self._background_call(api.list_lease_ids, folder))
+            except PermissionDenied:
+                self.hidden_prefixes.append(folder)
+            except VaultError as error:
+                self._note(f"listing leases under {folder} failed: {error}", "error")
+            for lease_id in found:
+                self.store.add(lease_id)
+            self.table.rebuild_if_changed()  # the list appears as the LIST calls return
         return found
 
     async def _fill(self, queue: LookupQueue) -> None:
+        """Look up TTLs: 4 calls in flight, rows on screen first (small batches), then the rest
+        in larger batches."""
         table = self.table
         self.last_looked_up = set()
         self.lookups_pending = len(queue)
         last_status = time.perf_counter()
 
+        def next_batch() -> list[str]:
+            visible_ids = [i for i in table.visible_lease_ids() if i in queue]
+            size = VISIBLE_BATCH if visible_ids else BACKGROUND_BATCH
+            batch: list[str] = []
+            while len(batch) < size:
+                lease_id = queue.pop(visible_ids)
+                if lease_id is None:
+                    break
+                batch.append(lease_id)
+            return batch
+
         async def one_worker() -> None:
             nonlocal last_status
             while True:
-                visible_ids = table.visible_lease_ids()
-                lease_id = queue.pop(visible_ids)
-                if lease_id is None:
+                batch = next_batch()
+                if not batch:
                     return
-                self.last_looked_up.add(lease_id)
+                self.last_looked_up.update(batch)
                 try:
-                    lease = await self._background_call(api.lookup_lease, lease_id)
-                except LeaseGone:
-                    self.store.remove(lease_id)
-                    self.keepalive.unwatch(lease_id)
-                    self._structure_changed()
+                    results = await self._background_call(api.lookup_many, batch)
                 except VaultError as error:
-                    self.store.set_error(lease_id, str(error))
-                    table.lease_changed(lease_id)
-                else:
-                    self.store.update(lease)
-                    self.keepalive.update(lease)
-                    table.lease_changed(lease_id)
+                    results = tuple(error for _ in batch)
+                gone = False
+                for lease_id, result in zip(batch, results):
+                    if isinstance(result, LeaseGone):
+                        self.store.remove(lease_id)
+                        self.keepalive.unwatch(lease_id)
+                        gone = True
+                    elif isinstance(result, VaultError):
+                        self.store.set_error(lease_id, str(result))
+                        table.lease_changed(lease_id)
+                    else:
+                        self.store.update(result)
+                        self.keepalive.update(result)
+                        table.lease_changed(lease_id)
+                if gone:
+                    self._structure_changed()
                 self.lookups_pending = len(queue)
                 if self._first_screenful_at is None and all(i in self.store.known for i in table.visible_lease_ids()):
                     self._first_screenful_at = time.perf_counter()

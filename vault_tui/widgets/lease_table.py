@@ -115,6 +115,7 @@ class LeaseTable(ScrollView, can_focus=True):
         self.keepalive: set[str] | frozenset[str] = frozenset()  # ids on the keep-alive watchlist
         self.session: set[str] | frozenset[str] = frozenset()  # ids issued this session
         self.rows: list[Row] = []
+        self.built_version = -1  # store.version the rows were built from
         self._index: dict[str, int] = {}
         self.renders = 0  # lines rendered (for tests and the benchmark)
 
@@ -122,6 +123,7 @@ class LeaseTable(ScrollView, can_focus=True):
     def rebuild(self) -> None:
         """Recompute the rows from the store (listing/filter/sort/collapse changed)."""
         current = self.current_row
+        self.built_version = self.store.version
         self.rows = self.store.rows()
         self._index = {row.key: i for i, row in enumerate(self.rows)}
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
@@ -134,6 +136,10 @@ class LeaseTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.Highlighted(self, self.current_row))
+
+    def rebuild_if_changed(self) -> None:
+        if self.built_version != self.store.version:
+            self.rebuild()
 
     @property
     def current_row(self) -> Row | None:
