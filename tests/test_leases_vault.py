@@ -171,3 +171,13 @@ def test_hostile_prefix_rejected(gateway):
 
 def test_missing_prefix_lists_nothing(gateway):
     assert leases.list_lease_ids(gateway, unique("nothing-here-")) == ()
+
+
+def test_lookup_many_returns_errors_in_place(gateway, lease_db, db_role):
+    live = leases.generate_credentials(gateway, lease_db, db_role)
+    dead = leases.generate_credentials(gateway, lease_db, db_role)
+    leases.revoke_lease(gateway, dead.lease_id)
+    first, second = leases.lookup_many(gateway, [live.lease_id, dead.lease_id])
+    assert isinstance(first, leases.Lease) and first.id == live.lease_id
+    assert isinstance(second, leases.LeaseGone)
+    leases.revoke_lease(gateway, live.lease_id)
