@@ -9,7 +9,14 @@ Both servers are stopped, and their temporary directories removed, on every way 
 
 * leaving the ``with`` block normally or by an exception (including KeyboardInterrupt);
 * SIGTERM or SIGHUP: a handler stops the servers, then exits (``SystemExit(128 + signum)``), or
-  calls ``on_signal(signum)`` if given, or the handler that was installed before us;
+  calls ``on_signal(signum)`` if given, or the handler that was installed before us. Under a
+  running Textual app the default SystemExit unwinds ``app.run()`` and Textual restores the
+  terminal (checked on a pty: exit status 143). For a gentler exit, pass ``on_signal``; it runs
+  inside the signal handler while the event loop may be asleep in select(), so wake the loop::
+
+      on_signal=lambda signum: loop.call_soon_threadsafe(app.exit, None, 128 + signum)
+
+  (``loop = asyncio.get_running_loop()`` works inside the handler while the app runs);
 * a signal (including SIGINT) during start-up is held until the current step is done, so no
   half-started server escapes; then the servers stop and the exit goes ahead;
 * interpreter exit: an atexit hook here, and another in :mod:`vault_tui.demo.servers`.
@@ -136,7 +143,7 @@ class DemoEnvironment:
             finally:
                 client.adapter.close()
             self.timings["seed"] = time.monotonic() - step
-            self.notes = tuple(self._early_notes) + tuple(notes)
+            self.notes = tuple(notes)
             self._checkpoint()
         except DemoInterrupted:
             signum = self._pending_signal or signal.SIGTERM
@@ -210,7 +217,6 @@ class DemoEnvironment:
             raise DemoInterrupted()
 
     def _start_servers(self) -> None:
-        self._early_notes: list[str] = []
         self._postgres_missing: str | None = None
         self._say("starting OpenBao")
         step = time.monotonic()
@@ -239,8 +245,6 @@ class DemoEnvironment:
                 self.postgres = None
                 self._postgres_missing = str(error)
             self.timings["postgres"] = time.monotonic() - step
-        if self._postgres_missing is not None:
-            self._early_notes.append(f"database mount skipped: {self._postgres_missing}")
         dirs = [self.bao._tmp]
         if self.postgres is not None:
             dirs.append(self.postgres._tmp)

@@ -260,7 +260,11 @@ def _seed_kv1(client: hvac.Client, rng: random.Random) -> None:
     )
     entries = {
         "mainframe/batch-runner": {"username": "BATCH01", "password": _password(rng)},
-        "ftp/partner-upload": {"host": "ftp.partner.demo.internal", "username": "demo-upload", "password": _password(rng)},
+        "ftp/partner-upload": {
+            "host": "ftp.partner.demo.internal",
+            "username": "demo-upload",
+            "password": _password(rng),
+        },
         "ldap/bind-account": {"bind_dn": "cn=svc-bind,dc=demo,dc=internal", "password": _password(rng)},
         "crm/export": {"api_key": f"demo-apikey-{_hex(rng, 16)}", "endpoint": "https://crm.demo.internal/export"},
         "old-billing/db": {"dsn": "oracle://billing.demo.internal:1521/BILL", "password": _password(rng)},
