@@ -105,3 +105,20 @@ path "{kv2_mount}/data/open/*" {{ capabilities = ["read"] }}
         await wait_for(pilot, lambda: _find(tree, f"{kv2_mount}/open/x"), what="open folder still loads")
         assert any("no access" in l for l in tree_labels(tree))
         assert app.is_running
+
+
+async def test_enter_on_secret_moves_into_detail_and_esc_returns(settings, root_client, kv2_mount):
+    root_client.secrets.kv.v2.create_or_update_secret("app/db", {"password": "demo-not-real"}, mount_point=kv2_mount)
+    app = app_for(settings, initial_path=f"{kv2_mount}/app/db")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot)
+        tree = app.screen.query_one(PathTree)
+        await wait_for(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
+                       and tree.cursor_node.data.path == "app/db", what="secret selected")
+        tree.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "data-table"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is tree

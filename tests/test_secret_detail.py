@@ -673,3 +673,36 @@ async def test_in_the_browser_tree_opens_secret_and_keys_reach_the_pane(settings
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         await until(pilot, lambda: detail.secret is not None and detail.secret.version == 3, "written from the browser")
+
+
+async def test_capabilities_grey_out_forbidden_actions(bao, root_client, kv2_mount):
+    """A read-only policy: the Access tab explains, and write actions are disabled before trying."""
+    from tests.helpers import app_for, wait_for, wait_ready
+    from vault_tui.vault.client import ConnectionSettings
+    from vault_tui.widgets.capabilities import CapabilitiesPanel
+    from vault_tui.widgets.secret_detail import SecretDetail
+
+    root_client.secrets.kv.v2.create_or_update_secret("app/db", {"password": "demo-not-real"}, mount_point=kv2_mount)
+    root_client.sys.create_or_update_policy(
+        f"{kv2_mount}-reader",
+        f'path "{kv2_mount}/data/*" {{ capabilities = ["read"] }}\npath "{kv2_mount}/metadata/*" {{ capabilities = ["read", "list"] }}\n',
+    )
+    token = root_client.auth.token.create(policies=[f"{kv2_mount}-reader"], ttl="10m")["auth"]["client_token"]
+    app = app_for(ConnectionSettings(addr=bao.addr, token=token), initial_path=f"{kv2_mount}/app/db")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_ready(pilot)
+        detail = app.screen.query_one(SecretDetail)
+        await wait_for(pilot, lambda: detail.permissions is not None, what="capabilities")
+        assert detail.permissions.allows("read") and not detail.permissions.allows("write")
+        assert detail.check_action("edit", ()) is None  # greyed out, not hidden
+        assert detail.check_action("destroy", ()) is None
+        assert detail.check_action("copy", ()) is True
+        status = str(detail.query_one("#detail-status").render())
+        assert "cannot write" in status and "Access tab" in status
+        panel_text = str(detail.query_one(CapabilitiesPanel).render())
+        assert "needs create or update" in panel_text
+        # Pressing e does nothing harmful: the editor does not open.
+        detail.query_one("#data-table").focus()
+        await pilot.press("e")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "BrowserScreen"

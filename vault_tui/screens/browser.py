@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, Static, Tree
 
 from ..messages import MountsLoaded, VaultFailed
 from ..safe import visible
@@ -48,7 +48,7 @@ class BrowserScreen(Screen[None]):
     CSS_PATH = Path(__file__).parent / "browser.tcss"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="browser.filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="browser.clear_filter"),
+        Binding("escape", "clear_filter", "Back / clear filter", show=False, id="browser.back"),
         Binding("R", "reload", "Reload mounts", show=False, id="browser.reload"),
         Binding("n", "new_secret", "New secret", id="browser.new"),
         Binding("tab", "focus_next_pane", "Switch pane", show=False, id="browser.next_pane"),
@@ -121,6 +121,15 @@ class BrowserScreen(Screen[None]):
         elif ref.kind == "folder":
             detail.show_folder(ref.mount, ref.path)
 
+    @on(Tree.NodeSelected, "#paths")
+    def _selected(self, event: Tree.NodeSelected[NodeRef]) -> None:
+        """``enter`` on a secret moves into the detail pane, where its keys act on it."""
+        ref = event.node.data
+        if ref is not None and ref.kind == "secret":
+            tables = self.query_one(SecretDetail).query("#data-table")
+            if tables:
+                tables.first().focus()
+
     @on(SecretDetail.SecretWritten)
     def _written(self, message: SecretDetail.SecretWritten) -> None:
         self._refresh_parent(message.mount, message.path)
@@ -150,12 +159,15 @@ class BrowserScreen(Screen[None]):
         self.query_one(PathTree).focus()
 
     def action_clear_filter(self) -> None:
+        """``esc``: clear the filter, or go back from the detail pane to the tree."""
         box = self.query_one("#tree-filter", Input)
         tree = self.query_one(PathTree)
         if box.display:
             box.value = ""
             box.display = False
             tree.apply_filter("")
+            tree.focus()
+        elif not tree.has_focus:
             tree.focus()
 
     def action_new_secret(self) -> None:

@@ -29,6 +29,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from ..vault.policies import SecretPermissions
+from .capabilities import CapabilitiesPanel
 from ..safe import mask, safe_text, visible
 from ..timefmt import format_time
 from ..vault import kv
@@ -52,6 +54,11 @@ NEEDS_SECRET = frozenset(
         "undelete", "destroy", "delete_all", "metadata", "diff", "mark", "older", "newer", "reload", "tab",
     }
 )
+# Which capability-derived permission (vault.policies.secret_action_paths) each action needs.
+ACTION_PERMISSION = {
+    "edit": "write", "patch": "write", "rollback": "write", "new": "write",
+    "delete_versions": "delete", "undelete": "undelete", "destroy": "destroy",
+}
 STATE_STYLE = {VersionState.LIVE: "green", VersionState.DELETED: "yellow", VersionState.DESTROYED: "red"}
 
 
@@ -187,6 +194,7 @@ class SecretDetail(Vertical):
         Binding("3", "tab('metadata')", "Metadata tab", show=False, id="detail.tab.metadata"),
         Binding("4", "tab('diff')", "Diff tab", show=False, id="detail.tab.diff"),
         Binding("5", "tab('json')", "JSON tab", show=False, id="detail.tab.json"),
+        Binding("6", "tab('access')", "Access tab", show=False, id="detail.tab.access"),
     ]
 
     class SecretWritten(Message):
@@ -223,6 +231,7 @@ class SecretDetail(Vertical):
         self.generation = 0
         self.renders: list[tuple[str, str, int | None]] = []  # (mount, path, version) of each data render
         self._errors: dict[str, VaultError] = {}
+        self.permissions: SecretPermissions | None = None
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -247,6 +256,9 @@ class SecretDetail(Vertical):
                 yield Static("", id="json-hint", markup=False)
                 with VerticalScroll(id="json-scroll"):
                     yield Static("", id="json-view", markup=False)
+            with TabPane("Access", id="tab-access"):
+                with VerticalScroll(id="access-scroll"):
+                    yield CapabilitiesPanel(id="capabilities")
 
     # -- helpers ----------------------------------------------------------------------------
     @property
@@ -301,6 +313,8 @@ class SecretDetail(Vertical):
         self.diff_pair = None
         self.diff_revealed = set()
         self._errors = {}
+        self.permissions = None
+        self.query_one(CapabilitiesPanel).clear()
         self.set_class(view != "secret", "-blank")
         self.set_class(view == "secret", "-secret")
         for table_id in ("#data-table", "#versions-table", "#metadata-table", "#diff-table"):
@@ -326,6 +340,7 @@ class SecretDetail(Vertical):
             tabs.active = "tab-data"
         self._render_header()
         self._load()
+        self.query_one(CapabilitiesPanel).show_secret(mount.kind, mount.path, path)
 
     def show_folder(self, mount: Mount, folder: str) -> None:
         self._reset("folder", mount, folder)
@@ -512,12 +527,22 @@ class SecretDetail(Vertical):
         if notes:
             self._status(" ".join(notes), "warning")
         elif secret is not None:
+            denied = self._denied_actions()
+            if denied:
+                self._status(f"Your token cannot {', '.join(denied)} here (greyed out); see the Access tab (6) for why.", "warning")
+                return
             hint = "v reveal · V reveal all · enter view · c copy · f diff"
             if not self.read_only:
                 hint += " · e edit · p patch"
             self._status(hint)
         else:
             self._status("Loading…")
+
+    def _denied_actions(self) -> list[str]:
+        if self.permissions is None or self.read_only:
+            return []
+        wanted = ("write", "delete", "undelete", "destroy") if self.is_kv2 else ("write", "delete")
+        return [name for name in wanted if not self.permissions.allows(name)]
 
     def _value_cell(self, key: str, value: Any) -> Text:
         if self.reveal_everything or key in self.revealed:
@@ -678,18 +703,32 @@ class SecretDetail(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITE_ACTIONS and self.read_only:
             return False
+        needed = ACTION_PERMISSION.get(action)
+        if needed and self.permissions is not None and action != "new" and not self.permissions.allows(needed):
+            return None  # shown greyed out; the Access tab and status line say why
         if action == "new":
             return self.current_mount is not None and self.current_mount.is_kv
         if action in NEEDS_SECRET and self.view != "secret":
             return False
         if action in KV2_ONLY and not self.is_kv2:
-            if action == "tab" and parameters and parameters[0] in ("data", "json"):
+            if action == "tab" and parameters and parameters[0] in ("data", "json", "access"):
                 return True
             return False
         return True
 
+    @on(CapabilitiesPanel.Loaded)
+    def _capabilities_loaded(self, message: CapabilitiesPanel.Loaded) -> None:
+        message.stop()
+        if isinstance(message.permissions, SecretPermissions) and self.view == "secret":
+            self.permissions = message.permissions
+            self.refresh_bindings()
+            self._render_status()
+
     def action_tab(self, name: str) -> None:
         self.query_one("#detail-tabs", TabbedContent).active = f"tab-{name}"
+        if name == "access":
+            self.query_one("#access-scroll").focus()
+            return
         focus = {"data": "#data-table", "versions": "#versions-table", "metadata": "#metadata-table", "diff": "#diff-table"}
         if name in focus:
             self.query_one(focus[name], DataTable).focus()
