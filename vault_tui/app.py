@@ -285,7 +285,9 @@ class VaultApp(App[None]):
         word, _, rest = command.partition(" ")
         word = word.lower()
         rest = rest.strip()
-        if word in ("q", "quit", "q!"):
+        if word == "q!":
+            self.exit()
+        elif word in ("q", "quit"):
             self.run_worker(self.action_quit(), exit_on_error=False)
         elif word in VIEW_ALIASES:
             self.action_view(VIEW_ALIASES[word])
@@ -347,7 +349,38 @@ class VaultApp(App[None]):
         self.notify(f"Copied {visible(label)} to the {how}{tail}.", markup=False)
 
     # -- quitting ---------------------------------------------------------------------------
+    def view_screen(self, name: str) -> Screen[Any] | None:
+        """The base screen of a view, if that view has been opened."""
+        stack = self._screen_stacks.get(name) or []
+        return stack[0] if stack else None
+
     async def action_quit(self) -> None:
+        leases = self.view_screen("leases")
+        if leases is not None and hasattr(leases, "session_leases") and not self.config.read_only:
+            try:
+                issued = await leases.session_leases()  # type: ignore[attr-defined]
+            except Exception:
+                issued = []
+            if issued:
+                from .screens.modals import QuitLeasesScreen
+
+                self.push_screen(QuitLeasesScreen(issued), callback=self._quit_leases_answer)
+                return
+        await self._run_quit_guards()
+
+    def _quit_leases_answer(self, answer: str | None) -> None:
+        if answer == "revoke":
+            self.run_worker(self._revoke_then_quit(), exit_on_error=False, group="quit")
+        elif answer == "keep":
+            self.run_worker(self._run_quit_guards(), exit_on_error=False, group="quit")
+
+    async def _revoke_then_quit(self) -> None:
+        leases = self.view_screen("leases")
+        count = await leases.revoke_session_leases()  # type: ignore[union-attr]
+        self.notify(f"Revoked {count} lease(s) issued this session.", markup=False)
+        await self._run_quit_guards()
+
+    async def _run_quit_guards(self) -> None:
         for guard in list(self.quit_guards):
             try:
                 if not await guard():

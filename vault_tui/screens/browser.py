@@ -22,6 +22,10 @@ from ..widgets.secret_detail import SecretDetail
 from ..widgets.session_bar import SessionBar
 
 
+# Engines whose roles issue leased credentials at <mount>/creds/<role>.
+CREDS_ENGINES = frozenset({"database", "aws", "azure", "gcp", "rabbitmq", "nomad", "consul", "kubernetes", "ldap", "mongodbatlas", "terraform"})
+
+
 class Breadcrumb(Static):
     """``secret/ › team › app › db`` for the node under the cursor."""
 
@@ -52,6 +56,7 @@ class BrowserScreen(Screen[None]):
         Binding("R", "reload", "Reload mounts", show=False, id="browser.reload"),
         Binding("n", "new_secret", "New secret", id="browser.new"),
         Binding("tab", "focus_next_pane", "Switch pane", show=False, id="browser.next_pane"),
+        Binding("g", "generate_credentials", "Credentials", id="browser.generate"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -111,6 +116,7 @@ class BrowserScreen(Screen[None]):
         if ref.kind == "root":
             return  # the hidden root node: nothing to show
         self.query_one(Breadcrumb).show(ref)
+        self.refresh_bindings()
         detail = self.query_one(SecretDetail)
         if ref.mount is None:
             detail.clear()
@@ -183,6 +189,27 @@ class BrowserScreen(Screen[None]):
         folder = ref.path if ref.kind in ("mount", "folder") else (ref.path.rsplit("/", 1)[0] + "/" if "/" in ref.path else "")
         self.query_one(SecretDetail).new_secret(ref.mount, folder)
 
+    def _cursor_mount(self) -> Mount | None:
+        node = self.query_one(PathTree).cursor_node
+        ref = node.data if node is not None else None
+        return ref.mount if ref is not None else None
+
+    def action_generate_credentials(self) -> None:
+        """On a database (or other creds-issuing) mount: pick a role and issue credentials."""
+        mount = self._cursor_mount()
+        if mount is None or mount.is_kv:
+            self.notify("Select a database mount to generate credentials.", severity="warning", markup=False)
+            return
+        app = self.app
+        app.action_view("leases")  # type: ignore[attr-defined]
+
+        def start() -> None:
+            screen = app.view_screen("leases")  # type: ignore[attr-defined]
+            if screen is not None and hasattr(screen, "action_generate"):
+                screen.action_generate(mount=mount.name)
+
+        app.call_after_refresh(start)
+
     def action_focus_next_pane(self) -> None:
         tree = self.query_one(PathTree)
         if tree.has_focus:
@@ -192,6 +219,9 @@ class BrowserScreen(Screen[None]):
             tree.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "new_secret" and self.app.config.read_only:  # type: ignore[attr-defined]
+        if action in ("new_secret", "generate_credentials") and self.app.config.read_only:  # type: ignore[attr-defined]
             return False
+        if action == "generate_credentials":
+            mount = self._cursor_mount()
+            return True if mount is not None and mount.type in CREDS_ENGINES else None
         return True

@@ -271,3 +271,41 @@ class MessageScreen(ModalScreen[None]):
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class QuitLeasesScreen(ModalScreen[str]):
+    """On quit: this session issued leases. Revoke them, keep them, or stay."""
+
+    DEFAULT_CSS = """
+    QuitLeasesScreen { align: center middle; }
+    QuitLeasesScreen > Vertical { width: 80; max-width: 95%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
+    QuitLeasesScreen Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
+    QuitLeasesScreen Button { margin-left: 1; }
+    """
+    BINDINGS = [Binding("escape", "stay", "Cancel", id="quit.cancel")]
+
+    def __init__(self, lease_ids: list[str]) -> None:
+        super().__init__()
+        self.lease_ids = lease_ids
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"This session issued {len(self.lease_ids)} lease(s) that are still live.", style="bold"))
+            shown = "\n".join(f"  {visible(lease_id)}" for lease_id in self.lease_ids[:8])
+            more = f"\n  … and {len(self.lease_ids) - 8} more" if len(self.lease_ids) > 8 else ""
+            yield Static(Text(shown + more))
+            yield Static(Text("Revoke them before quitting? (Revoke waits for the server: sync=true.)"))
+            with Horizontal():
+                yield Button("Cancel", id="stay")
+                yield Button("Quit, keep them", id="keep")
+                yield Button("Revoke and quit", id="revoke", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#revoke", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or "stay")
+
+    def action_stay(self) -> None:
+        self.dismiss("stay")

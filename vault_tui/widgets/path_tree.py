@@ -317,6 +317,12 @@ class PathTree(Tree[NodeRef]):
         if mount is None:
             self._pending_select = None
             return
+        if not mount.is_kv:
+            self._pending_select = None
+            for node in self.root.children:
+                if node.data is not None and node.data.mount == mount:
+                    self.select_path_node(node)
+            return
         for folder in ["", *ancestors(inner)]:
             node = self._folder_nodes.get((mount.path, folder))
             if node is None:
@@ -347,6 +353,10 @@ class PathTree(Tree[NodeRef]):
     def select_path_node(self, node: TreeNode[NodeRef]) -> None:
         if node.allow_expand:
             node.expand()
+        # Nodes added in this same turn have no line yet: move once the tree has laid out.
+        self.call_after_refresh(self._move_to, node)
+
+    def _move_to(self, node: TreeNode[NodeRef]) -> None:
         self.move_cursor(node)
         self.scroll_to_node(node)
         if node.data is not None:
