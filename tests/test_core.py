@@ -263,3 +263,42 @@ def test_dev_server_token_is_not_on_the_command_line_or_disk(bao):
                 assert bao.root_token.encode() not in handle.read(), name
     assert bao.root_token not in repr(bao)
     assert all(bao.root_token not in line for line in bao.log_tail)
+
+
+def test_dev_server_dies_with_a_killed_parent(tmp_path):
+    """Even SIGKILL of vault-tui (no cleanup code runs) takes the bao server down with it."""
+    import signal as _signal
+
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import sys, time\n"
+        "from vault_tui.demo.servers import BaoServer\n"
+        "server = BaoServer().start()\n"
+        "print(server.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        bao_pid = int(parent.stdout.readline())
+        os.kill(parent.pid, _signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(bao_pid, 0)
+            except ProcessLookupError:
+                break
+            # a zombie still answers kill(0): check its state
+            try:
+                with open(f"/proc/{bao_pid}/stat") as handle:
+                    if handle.read().split()[2] == "Z":
+                        break
+            except FileNotFoundError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(bao_pid, _signal.SIGKILL)
+            raise AssertionError("bao outlived its SIGKILLed parent")
+    finally:
+        if parent.poll() is None:
+            parent.kill()

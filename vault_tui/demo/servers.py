@@ -25,6 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: deliver SIGTERM to the server if vault-tui dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except Exception:
+        pass
+
+
 class ServerStartError(RuntimeError):
     """A local server could not be started."""
 
@@ -114,6 +126,8 @@ class BaoServer:
             stdin=subprocess.DEVNULL,
             env=env,
             start_new_session=True,
+            # Only from the main thread: PDEATHSIG fires when the *thread* that forked exits.
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread() else None,
         )
         # The dev server prints the root token and unseal key: keep its output in memory only,
         # redacted, for error messages. Nothing is written to disk.
