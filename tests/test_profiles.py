@@ -254,3 +254,35 @@ async def test_switch_profile_in_the_running_app(bao, root_client, tmp_path, fil
         app.run_command_line("ctx nope")
         await pilot.pause(0.2)
         assert app.config.profile == "three" and app.is_running
+
+
+def test_keymap_and_settings_tables(tmp_path):
+    from vault_tui.config import AppConfig
+    from vault_tui.profiles import ConfigError, parse_profiles
+
+    config = parse_profiles(
+        '[keymap]\n"tree.refresh" = "f5"\n\n[settings]\nlease_warn_seconds = 600\nclipboard_clear_seconds = 10\n',
+        tmp_path / "config.toml",
+    )
+    applied = config.apply_settings(AppConfig())
+    assert applied.keymap == {"tree.refresh": "f5"}
+    assert applied.lease_warn_seconds == 600 and applied.clipboard_clear_seconds == 10.0
+    with pytest.raises(ConfigError) as error:
+        parse_profiles('[settings]\n\nlease_warn_secs = 5\n', tmp_path / "config.toml")
+    assert "lease_warn_secs" in str(error.value) and "line 3" in str(error.value)
+
+
+async def test_keymap_rebinds_a_key(settings, root_client, kv2_mount):
+    from tests.helpers import app_for, wait_for, wait_ready
+    from vault_tui.widgets.path_tree import PathTree
+
+    root_client.secrets.kv.v2.create_or_update_secret("a/b", {"k": "v"}, mount_point=kv2_mount)
+    app = app_for(settings, initial_path=f"{kv2_mount}/a/b", keymap={"tree.refresh": "f5"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot)
+        tree = app.screen.query_one(PathTree)
+        await wait_for(pilot, lambda: tree.index.is_loaded(f"{kv2_mount}/", "a/"), what="loaded")
+        tree.focus()
+        before = app.vault.requests_sent
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: app.vault.requests_sent > before, what="refresh by f5")

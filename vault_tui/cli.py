@@ -57,6 +57,8 @@ def config_from_args(args: argparse.Namespace, environ: dict[str, str] | None = 
         if profiles is not None and profiles.path:
             base.profiles_path = str(profiles.path)
         connection = connection_from_environment(environ)
+    if profiles is not None:
+        base = profiles.apply_settings(base)
     if args.addr:
         addr = args.addr.rstrip("/")
         if base.profile and addr != connection.addr:

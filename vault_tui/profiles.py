@@ -20,6 +20,16 @@ whatever ``VAULT_TUI_CONFIG`` names::
 
     [profiles.prod.tls]
     ca_cert = "~/certs/vault-ca.pem"
+    # ...
+
+    [keymap]                                     # binding id (shown by ? in the app) = keys
+    "tree.refresh" = "f5"
+
+    [settings]
+    clipboard_clear_seconds = 30
+    lease_warn_seconds = 300                     # TTL colour thresholds in the lease dashboard
+    lease_critical_seconds = 60
+    lease_refresh_seconds = 30
     # ca_path = "/etc/vault/cas"
     # client_cert = "~/certs/me.pem"
     # client_key = "~/certs/me-key.pem"
@@ -52,7 +62,14 @@ CONFIG_ENV = "VAULT_TUI_CONFIG"
 PROFILE_KEYS = {"addr", "addrs", "namespace", "default_view", "read_only", "auth", "tls", "description"}
 AUTH_KEYS = {"method", "mount", "role", "username", "jwt_path"}
 TLS_KEYS = {"ca_cert", "ca_path", "client_cert", "client_key", "skip_verify"}
-TOP_KEYS = {"default_profile", "profiles"}
+TOP_KEYS = {"default_profile", "profiles", "keymap", "settings"}
+# [settings]: name -> (type, minimum)
+SETTINGS = {
+    "clipboard_clear_seconds": (float, 0.0),
+    "lease_warn_seconds": (int, 0),
+    "lease_critical_seconds": (int, 0),
+    "lease_refresh_seconds": (float, 1.0),
+}
 SECRET_KEYS = {"token", "secret_id", "password", "jwt", "wrapped_secret_id", "client_token"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
@@ -138,6 +155,15 @@ class ProfilesConfig:
     path: Path | None = None
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
+    keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. "tree.refresh" = "f5"
+    settings: Mapping[str, float] = field(default_factory=dict)
+
+    def apply_settings(self, config: AppConfig) -> AppConfig:
+        """Copy the [keymap] and [settings] tables onto ``config``."""
+        changes: dict[str, Any] = dict(self.settings)
+        if self.keymap:
+            changes["keymap"] = {**config.keymap, **self.keymap}
+        return replace(config, **changes) if changes else config
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -211,7 +237,7 @@ class _Validator:
         for key in doc:
             if key not in TOP_KEYS:
                 raise self.fail(
-                    f"unknown setting {key!r} (expected 'default_profile' or [profiles.NAME] tables)", (), key
+                    f"unknown setting {key!r} (expected 'default_profile', [profiles.NAME], [keymap] or [settings])", (), key
                 )
         profiles_raw = doc.get("profiles", {})
         if not isinstance(profiles_raw, dict):
@@ -233,7 +259,32 @@ class _Validator:
                 raise self.fail("'default_profile' must be a string", (), "default_profile")
             if default not in profiles:
                 raise self.fail(f"default_profile {default!r} is not a defined profile", (), "default_profile")
-        return ProfilesConfig(path=self.path, profiles=profiles, default_profile=default)
+        keymap = self.keymap(doc.get("keymap", {}))
+        settings = self.settings(doc.get("settings", {}))
+        return ProfilesConfig(path=self.path, profiles=profiles, default_profile=default, keymap=keymap, settings=settings)
+
+    def keymap(self, body: Any) -> dict[str, str]:
+        if not isinstance(body, dict):
+            raise self.fail("'keymap' must be a table of binding-id = \"keys\" (see ? in the app)", (), "keymap")
+        for key, value in body.items():
+            if not isinstance(value, str) or not value.strip():
+                raise self.fail(f"keymap entry {key!r} must be a string of keys, e.g. \"f5\" or \"ctrl+r,f5\"", ("keymap",), key)
+        return {str(k): str(v) for k, v in body.items()}
+
+    def settings(self, body: Any) -> dict[str, float]:
+        if not isinstance(body, dict):
+            raise self.fail("'settings' must be a table", (), "settings")
+        out: dict[str, float] = {}
+        for key, value in body.items():
+            if key not in SETTINGS:
+                raise self.fail(f"unknown setting {key!r} (known: {', '.join(sorted(SETTINGS))})", ("settings",), key)
+            kind, minimum = SETTINGS[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+                raise self.fail(f"{key} must be a {'whole ' if kind is int else ''}number", ("settings",), key)
+            if value < minimum:
+                raise self.fail(f"{key} must be at least {minimum}", ("settings",), key)
+            out[key] = kind(value)
+        return out
 
     def _string(self, body: dict[str, Any], key: str, table: tuple[str, ...]) -> str | None:
         value = body.get(key)
