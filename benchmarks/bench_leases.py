@@ -6,15 +6,20 @@ measured in the same run.
 Creates token leases (``auth/token/create/<role>``, 10 roles, TTLs from 1 h to 8 h) with
 concurrent hvac calls, then measures:
 
-1. time to the first screenful of TTLs: the dashboard (LIST walk + look-ups, rows on screen
-   first) vs raw hvac (the same LIST walk, then the first screenful looked up 4 at a time);
+1. time to the first screenful of TTLs: the dashboard, from the moment the view is opened
+   (``ctrl+l``: the screen is built, composed and mounted, and the LIST walk and the look-ups
+   run) until every lease row on screen has been painted with its TTL, vs raw hvac (the same
+   LIST walk, then the first screenful looked up 4 at a time);
 2. time to all TTLs: the dashboard vs raw concurrent ``sys/leases/lookup`` calls (4 threads,
    the same bound the dashboard uses);
 3. CPU per second while idle and ticking with every lease loaded: the dashboard vs a naive
    DataTable that updates every TTL cell on each tick (inside ``batch_update``).
 
 The app runs headless (Textual's Pilot): widget rendering and compositing are measured, the
-terminal write is not (for both the dashboard and the DataTable baseline).
+terminal write is not (for both the dashboard and the DataTable baseline). While a measurement
+runs, the benchmark polls with ``asyncio.sleep``, not ``pilot.pause()``: a pause forces a screen
+refresh and a round-trip through every widget's queue, event-loop work the user's app never
+does, and it would slow the very thing measured.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -112,21 +118,30 @@ async def dashboard(server: BaoServer, cpu_seconds: float) -> dict[str, float]:
     from vault_tui.screens.leases import LeasesScreen
     from vault_tui.vault.client import ConnectionSettings
 
+    async def until(condition: Any) -> None:
+        while not condition():
+            await asyncio.sleep(0.002)
+
     config = AppConfig(
         connection=ConnectionSettings(addr=server.addr, token=server.root_token),
-        initial_view="leases",
+        initial_view="browser",
         lease_refresh_seconds=0,
     )
     app = make_app(config)
     out: dict[str, float] = {}
     async with app.run_test(size=(140, 40)) as pilot:
-        while not isinstance(app.screen, LeasesScreen):
-            await pilot.pause(0.01)
+        # Signed in, on the secrets browser, settled; then the user opens the lease view.
+        await until(lambda: app.session_ready and app.current_mode == "browser")
+        await pilot.pause()
+        await asyncio.sleep(1.0)
+        opened = time.perf_counter()
+        app.action_view("leases")  # what ctrl+l does
+        await until(lambda: isinstance(app.screen, LeasesScreen))
         screen = app.screen
-        while screen.refresh_count < 1:
-            await pilot.pause(0.01)
-        out["first"] = screen._first_screenful_at - screen._refresh_started
-        out["all"] = screen._all_ttls_at - screen._refresh_started
+        await until(lambda: screen.refresh_count >= 1 and screen._first_screenful_shown_at is not None)
+        out["first"] = screen._first_screenful_shown_at - opened
+        out["first_data"] = screen._first_screenful_at - opened
+        out["all"] = screen._all_ttls_at - opened
         out["rows"] = len(screen.store.known)
         await pilot.pause(1.5)
         # Idle, ticking: the app's own 1 s clock drives every countdown.
@@ -136,15 +151,14 @@ async def dashboard(server: BaoServer, cpu_seconds: float) -> dict[str, float]:
         out["cpu"] = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
         out["lines_per_tick"] = (screen.table.renders - renders0) / cpu_seconds
         # Warm: a forced re-look-up of everything (R) once the view is up.
+        pressed = time.perf_counter()
         screen.action_refresh(True)
-        while screen.refresh_count < 2:
-            await pilot.pause(0.01)
-        out["warm_first"] = screen._first_screenful_at - screen._refresh_started
-        out["warm_all"] = screen._all_ttls_at - screen._refresh_started
+        await until(lambda: screen.refresh_count >= 2 and screen._first_screenful_shown_at is not None)
+        out["warm_first"] = screen._first_screenful_shown_at - pressed
+        out["warm_all"] = screen._all_ttls_at - pressed
         # A plain refresh: leases whose expiry is known are not looked up again.
         screen.action_refresh()
-        while screen.refresh_count < 3:
-            await pilot.pause(0.01)
+        await until(lambda: screen.refresh_count >= 3)
         out["plain_all"] = screen._all_ttls_at - screen._refresh_started
         out["plain_lookups"] = len(screen.last_looked_up)
     return out
@@ -206,6 +220,7 @@ def main() -> None:
     print()
     print(f"{'metric':<44}{'dashboard':>12}{'baseline':>12}{'ratio':>8}")
     print(f"{'time to first screenful of TTLs (s)':<44}{app['first']:>12.3f}{raw_first:>12.3f}{app['first'] / raw_first:>8.2f}")
+    print(f"{'  of which: TTL data in hand (not painted)':<44}{app['first_data']:>12.3f}{raw_first:>12.3f}{app['first_data'] / raw_first:>8.2f}")
     print(f"{'time to all TTLs (s)':<44}{app['all']:>12.2f}{raw_all:>12.2f}{app['all'] / raw_all:>8.2f}")
     print(f"{'  warm (R, view open): first screenful (s)':<44}{app['warm_first']:>12.3f}{raw_first:>12.3f}{app['warm_first'] / raw_first:>8.2f}")
     print(f"{'  warm (R, view open): all TTLs (s)':<44}{app['warm_all']:>12.2f}{raw_all:>12.2f}{app['warm_all'] / raw_all:>8.2f}")
@@ -215,7 +230,8 @@ def main() -> None:
     print()
     print(f"  rows with a TTL in the dashboard: {int(app['rows']):,}; lines rendered per second while idle: {app['lines_per_tick']:.0f}")
     print(f"  plain refresh looked up {int(app['plain_lookups'])} lease(s) again (only unknown or expired ones)")
-    print(f"  cold = the first refresh as the view opens (competes with the view's start-up on the event loop)")
+    print(f"  first screenful = view opened (ctrl+l) -> every lease row on screen painted with its TTL;")
+    print(f"  it includes building the view (compose, CSS, mount, first layout), which competes with the look-ups")
     print(f"  naive DataTable baseline: {naive_tick * 1000:.0f} ms CPU per tick updating {len(ids):,} TTL cells")
     print(f"  targets: first screenful <= 0.3 s -> {'met' if app['first'] <= 0.3 else 'MISSED'}; "
           f"idle CPU <= 5% -> {'met' if app['cpu'] <= 0.05 else 'MISSED'}")

@@ -251,7 +251,8 @@ class LeasesScreen(Screen[None]):
         self.activity: list[str] = []
         self._poll_timer: Timer | None = None
         self._poll_waiting = False
-        self._first_screenful_at: float | None = None
+        self._first_screenful_at: float | None = None  # TTLs of the rows on screen in hand
+        self._first_screenful_shown_at: float | None = None  # ... and painted
         self._all_ttls_at: float | None = None
         self._refresh_started = 0.0
         self.keepalive = KeepAlive(self._background_call, self._keepalive_report)
@@ -352,6 +353,7 @@ class LeasesScreen(Screen[None]):
         self.refreshing = True
         self._refresh_started = time.perf_counter()
         self._first_screenful_at = None
+        self._first_screenful_shown_at = None
         self._all_ttls_at = None
         self._update_status()
         try:
@@ -453,7 +455,7 @@ class LeasesScreen(Screen[None]):
                     self._structure_changed()
                 self.lookups_pending = len(queue)
                 if self._first_screenful_at is None and all(i in self.store.known for i in table.visible_lease_ids()):
-                    self._first_screenful_at = time.perf_counter()
+                    self._screenful_in_hand()
                 now = time.perf_counter()
                 if now - last_status > 0.5:
                     last_status = now
@@ -462,7 +464,16 @@ class LeasesScreen(Screen[None]):
         await asyncio.gather(*(one_worker() for _ in range(LOOKUP_CONCURRENCY)))
         self._all_ttls_at = time.perf_counter()
         if self._first_screenful_at is None:
-            self._first_screenful_at = self._all_ttls_at
+            self._screenful_in_hand()
+
+    def _screenful_in_hand(self) -> None:
+        """The rows on screen have their TTLs; note when the next repaint has shown them."""
+        self._first_screenful_at = time.perf_counter()
+
+        def shown() -> None:
+            self._first_screenful_shown_at = time.perf_counter()
+
+        self.call_after_refresh(shown)
 
     def _structure_changed(self) -> None:
         if not getattr(self, "_rebuild_pending", False):
