@@ -33,7 +33,7 @@ def test_browser_snapshot(snap_compare, snapshot_server):
     app = make_app(
         AppConfig(
             connection=ConnectionSettings(addr=snapshot_server.addr, token=snapshot_server.root_token),
-            initial_path="secret/payments/checkout/prod/",
+            initial_path="secret/payments/checkout/prod/db",
         ),
         tick=False,
     )
@@ -47,7 +47,10 @@ def test_browser_snapshot(snap_compare, snapshot_server):
                 from vault_tui.widgets.path_tree import PathTree
 
                 tree = app.screen.query_one(PathTree)
-                if tree.index.is_loaded("secret/", "payments/checkout/prod/"):
+                from vault_tui.widgets.secret_detail import SecretDetail
+
+                detail = app.screen.query_one(SecretDetail)
+                if detail.secret is not None and detail.permissions is not None:
                     break
             await pilot.pause(0.05)
         # The port is random: show a fixed address so the snapshot is stable.
