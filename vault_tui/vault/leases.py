@@ -240,6 +240,34 @@ def list_lease_ids(gateway: Gateway, prefix: str = "") -> tuple[str, ...]:
     return tuple(i for folder in iter_lease_folders(gateway, prefix) for i in folder.lease_ids)
 
 
+@dataclass(frozen=True)
+class LeaseListing:
+    """The whole-server walk: every lease id found, and the top-level folders it could not list."""
+
+    lease_ids: tuple[str, ...]
+    hidden: tuple[str, ...] = ()  # top-level folders this token may not list (403)
+    problems: tuple[tuple[str, VaultError], ...] = ()  # top-level folders whose listing failed otherwise
+
+
+def list_all_leases(gateway: Gateway) -> LeaseListing:
+    """Walk every lease on the server in one call (one LIST per folder).
+
+    Without sudo on the top level this raises :class:`PermissionDenied`; a top-level folder that
+    cannot be listed is reported in the result and the walk carries on with the others."""
+    top = list_keys(gateway, "")
+    found: list[str] = [k for k in top if not k.endswith("/")]
+    hidden: list[str] = []
+    problems: list[tuple[str, VaultError]] = []
+    for folder in (k for k in top if k.endswith("/")):
+        try:
+            found.extend(list_lease_ids(gateway, folder))
+        except PermissionDenied:
+            hidden.append(folder)
+        except VaultError as error:
+            problems.append((folder, error))
+    return LeaseListing(tuple(found), tuple(hidden), tuple(problems))
+
+
 def count_prefix(gateway: Gateway, prefix: str) -> int:
     """How many leases a revoke-prefix of ``prefix`` would revoke."""
     return len(list_lease_ids(gateway, prefix))
