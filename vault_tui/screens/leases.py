@@ -16,6 +16,7 @@ revoke by prefix, dynamic credentials and a keep-alive watchlist.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -54,7 +55,8 @@ from ..widgets.lease_table import LeaseTable
 from ..widgets.session_bar import SessionBar
 
 LOOKUP_CONCURRENCY = 4  # the worker's background pool has 4 threads
-VISIBLE_BATCH = 3  # look-ups per call for rows on screen (small: fast first paint)
+VISIBLE_BATCH = 10  # at most this many look-ups per call for rows on screen (the screenful is
+# split evenly over the 4 calls: one round trip through the event loop, not three)
 BACKGROUND_BATCH = 25  # look-ups per call for the rest
 WRITE_ACTIONS = {
     "renew", "revoke", "revoke_prefix", "force_revoke_prefix", "generate", "keepalive",
@@ -68,6 +70,38 @@ CREDS_ENGINES = {
 
 def _revoke_prefix(gateway: Gateway, prefix: str, force: bool) -> RevokeResult:
     return api.revoke_prefix(gateway, prefix, force=force)
+
+
+class LeasesFooter(Footer):
+    """Textual's Footer, recomposed only when the keys it shows change.
+
+    The stock Footer recomposes (unmounts and mounts a FooterKey per binding, each styled by the
+    CSS engine) on every "bindings changed" signal. Opening this view sends several of them
+    (screen resume, focus, the focus' after-refresh callback), and each recompose cost 25-50 ms
+    of event-loop time, which is the time the first TTL look-ups waited on. Same keys: skip.
+    """
+
+    _shown: tuple[Any, ...] | None = None
+
+    def _signature(self) -> tuple[Any, ...]:
+        """What compose() would show: the shown keys and the command palette key."""
+        app = self.app
+        keys = tuple(
+            (binding.key, app.get_key_display(binding), binding.description, binding.action,
+             enabled, tooltip, binding.group)
+            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show or binding.key == app.COMMAND_PALETTE_BINDING
+        )
+        return (keys, self.show_command_palette, app.ENABLE_COMMAND_PALETTE)
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._signature() if self._bindings_ready else None
+        yield from super().compose()
+
+    async def recompose(self) -> None:
+        if self._shown is not None and self.is_attached and self._signature() == self._shown:
+            return
+        await super().recompose()
 
 
 class GenerateCredsScreen(ModalScreen[tuple[str, str] | None]):
@@ -175,6 +209,7 @@ class GenerateCredsScreen(ModalScreen[tuple[str, str] | None]):
 class LeasesScreen(Screen[None]):
     VIEW_TITLE = "Lease dashboard"
     CSS_PATH = "leases.tcss"
+    AUTO_FOCUS = "#lease-table"  # focus lands on the table once, not on an input and then moved
     BINDINGS = [
         Binding("r", "refresh", "Refresh", id="leases.refresh"),
         Binding("R", "refresh(True)", "Re-look-up all", show=False, id="leases.refresh_all"),
@@ -255,10 +290,24 @@ class LeasesScreen(Screen[None]):
         self._first_screenful_shown_at: float | None = None  # ... and painted
         self._all_ttls_at: float | None = None
         self._refresh_started = 0.0
+        self._prefetched_walk: asyncio.Future[api.LeaseListing] | None = None
         self.keepalive = KeepAlive(self._background_call, self._keepalive_report)
+        # Opening a view for the first time, Textual (8.x, App._init_mode + switch_mode) reads
+        # leases.tcss, re-parses every stylesheet of the app and restyles every widget of every
+        # screen, and then does all of that twice more (refresh_css), because a new screen's
+        # "CSS generation" starts at -1. The screen is built here, under the current theme, and
+        # gets its styles from the freshly parsed sheet when it mounts: the two extra rounds
+        # (about 100 ms of event loop, while the first look-ups wait) change nothing. Mark it
+        # current. A later theme change still bumps the app's count and restyles this screen.
+        app = self.app
+        if hasattr(app, "_css_update_count") and hasattr(self, "_css_update_count"):
+            self._css_update_count = app._css_update_count
 
     def compose(self) -> ComposeResult:
         config = self.app.config  # type: ignore[attr-defined]
+        # The LIST walk goes out now, while the widgets below mount, style and lay out (the
+        # first refresh, started from on_mount, picks up its result).
+        self._prefetched_walk = self._start_walk()
         yield SessionBar()
         yield Static("", id="lease-status", markup=False)
         yield Static("", id="lease-notice", markup=False)
@@ -275,7 +324,7 @@ class LeasesScreen(Screen[None]):
                 yield Static("", id="lease-detail", markup=False)
                 yield Static("", id="lease-creds", markup=False)
                 yield Static("", id="lease-activity", markup=False)
-        yield Footer()
+        yield LeasesFooter()
 
     @property
     def table(self) -> LeaseTable:
@@ -286,10 +335,9 @@ class LeasesScreen(Screen[None]):
         return bool(self.app.config.read_only)  # type: ignore[attr-defined]
 
     def on_mount(self) -> None:
-        self.query_one("#lease-lookup", Input).display = False
-        self.query_one("#lease-filter", Input).display = False
-        self.query_one("#lease-notice", Static).display = False
-        self.table.focus()
+        # The look-up box, the filter box and the notice start hidden (leases.tcss); the table
+        # gets the focus through AUTO_FOCUS. Each focus move re-renders the footer, and each
+        # display toggle re-lays out the screen, so the view does neither while it opens.
         self.watch(self.app, "now", self._tick, init=False)
         self.run_worker(self.keepalive.run(), group="leases-keepalive", exit_on_error=False)
         self._update_status()
@@ -322,6 +370,7 @@ class LeasesScreen(Screen[None]):
         self.store.set_listing([], keep=())
         self.tracked.clear()
         self.can_list = None
+        self._drop_prefetched_walk()
         self.table.rebuild()
         self.start_refresh(force=True)
 
@@ -382,12 +431,24 @@ class LeasesScreen(Screen[None]):
             self._update_status()
             self._schedule_poll()
 
+    def _start_walk(self) -> asyncio.Future[api.LeaseListing]:
+        future = asyncio.ensure_future(self._background_call(api.list_all_leases))
+        # Mark any outcome as seen: the view may be closed before anything awaits it.
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return future
+
+    def _drop_prefetched_walk(self) -> None:
+        future, self._prefetched_walk = self._prefetched_walk, None
+        if future is not None:
+            future.cancel()
+
     async def _walk(self) -> list[str] | None:
-        """All lease ids (one LIST per folder, walked inside one worker call so the listing does
-        not wait on the event loop between folders). None without sudo."""
+        """All lease ids, walked inside one worker call so the listing does not wait on the
+        event loop between folders. None without sudo."""
         self.hidden_prefixes = []
+        future, self._prefetched_walk = self._prefetched_walk, None
         try:
-            top = await self._background_call(api.list_keys, "")
+            listing = await (future if future is not None else self._start_walk())
         except PermissionDenied:
             self._set_no_sudo(True)
             return None
@@ -395,18 +456,12 @@ class LeasesScreen(Screen[None]):
             self._note(f"listing leases failed: {error}", "error")
             return None
         self._set_no_sudo(False)
-        found: list[str] = [k for k in top if not k.endswith("/")]
-        for folder in [k for k in top if k.endswith("/")]:
-            try:
-                found.extend(await self._background_call(api.list_lease_ids, folder))
-            except PermissionDenied:
-                self.hidden_prefixes.append(folder)
-            except VaultError as error:
-                self._note(f"listing leases under {folder} failed: {error}", "error")
-            for lease_id in found:
-                self.store.add(lease_id)
-            self.table.rebuild_if_changed()  # the list appears as the LIST calls return
-        return found
+        self.hidden_prefixes = list(listing.hidden)
+        for folder, error in listing.problems:
+            self._note(f"listing leases under {folder} failed: {error}", "error")
+        for lease_id in listing.lease_ids:
+            self.store.add(lease_id)
+        return list(listing.lease_ids)
 
     async def _fill(self, queue: LookupQueue) -> None:
         """Look up TTLs: 4 calls in flight, rows on screen first (small batches), then the rest
@@ -417,8 +472,12 @@ class LeasesScreen(Screen[None]):
         last_status = time.perf_counter()
 
         def next_batch() -> list[str]:
-            visible_ids = [i for i in table.visible_lease_ids() if i in queue]
-            size = VISIBLE_BATCH if visible_ids else BACKGROUND_BATCH
+            on_screen = table.visible_lease_ids()
+            visible_ids = [i for i in on_screen if i in queue]
+            if visible_ids:  # the screenful, split evenly over the calls in flight
+                size = max(1, min(VISIBLE_BATCH, math.ceil(len(on_screen) / LOOKUP_CONCURRENCY)))
+            else:
+                size = BACKGROUND_BATCH
             batch: list[str] = []
             while len(batch) < size:
                 lease_id = queue.pop(visible_ids)
@@ -498,7 +557,7 @@ class LeasesScreen(Screen[None]):
             ))
             notice.display = True
             lookup.display = True
-        else:
+        elif notice.display:
             notice.display = False
 
     def _update_status(self) -> None:
@@ -525,14 +584,15 @@ class LeasesScreen(Screen[None]):
             text.append(" · read-only", style="bold yellow")
         else:
             text.append(" · revokes are synchronous (sync=true)", style="dim")
-        self.query_one("#lease-status", Static).update(text)
+        # One line, fixed height (leases.tcss): no re-layout of the screen for a new status.
+        self.query_one("#lease-status", Static).update(text, layout=False)
 
     def _note(self, line: str, severity: str = "information") -> None:
         stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
         self.activity = [f"{stamp} {visible(line)}", *self.activity][:8]
         body = Text("Activity\n", style="bold")
         body.append("\n".join(self.activity))
-        self.query_one("#lease-activity", Static).update(body)
+        self.query_one("#lease-activity", Static).update(body, layout=False)  # height 1fr
         if severity != "quiet":
             self.app.notify(visible(line), severity=severity if severity != "information" else "information", markup=False)
 
@@ -576,13 +636,15 @@ class LeasesScreen(Screen[None]):
                 detail.append(lease.not_renewable_reason + "\n", style="dim")
             if lease_id in self.keepalive:
                 detail.append("kept alive (renewed at 2/3 of its TTL)\n", style="green")
-        self.query_one("#lease-detail", Static).update(detail)
+        # A tick changes the TTL text, not the number of lines: no re-layout of the screen.
+        self.query_one("#lease-detail", Static).update(detail, layout=not tick)
         if tick:
             return
         creds = self.issued.get(lease_id)
         creds_box = self.query_one("#lease-creds", Static)
         if creds is None:
-            creds_box.update("")
+            if str(creds_box.content):
+                creds_box.update("")
         else:
             text = Text("Issued this session\n", style="bold")
             text.append(f"username  {mask(creds.username)}   (u: copy)\n")

@@ -168,7 +168,11 @@ class LeaseTable(ScrollView, can_focus=True):
 
     def visible_range(self) -> range:
         top = int(self.scroll_offset.y)
-        return range(top, min(len(self.rows), top + self._page))
+        if self.size.height:
+            page = self._page
+        else:  # not laid out yet (the view is still opening): at most a terminal's height
+            page = max(1, self.app.size.height - 1) if self.is_attached else 1
+        return range(top, min(len(self.rows), top + page))
 
     def visible_lease_ids(self) -> list[str]:
         rows = self.rows
