@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Iterable
@@ -152,6 +153,10 @@ class VaultApp(App[None]):
         return ConnectingScreen()
 
     def on_mount(self) -> None:
+        # The event loop and the worker threads share the GIL. With the default 5 ms switch
+        # interval, a burst of UI work (opening a view) starves the threads waiting to hand
+        # over their replies; 1 ms lets replies through without measurable cost elsewhere.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         if self._tick_enabled:

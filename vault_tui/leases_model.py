@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
+from .timefmt import format_ttl as _format_ttl
 from .vault.errors import VaultError
 from .vault.leases import IssuedCredentials, Lease, lease_prefix
 
@@ -24,21 +25,7 @@ def utcnow() -> datetime:
 # -- TTL text and thresholds ------------------------------------------------------------------
 def format_ttl(seconds: float | None) -> str:
     """``3725`` → ``1h02m05s``; ``<= 0`` → ``expired``; None → ``never`` (no expiry)."""
-    if seconds is None:
-        return "never"
-    if seconds <= 0:
-        return "expired"
-    total = int(seconds)
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d{hours:02d}h{minutes:02d}m"
-    if hours:
-        return f"{hours}h{minutes:02d}m{secs:02d}s"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
+    return _format_ttl(seconds, none="never")
 
 
 def format_time(value: datetime | None) -> str:

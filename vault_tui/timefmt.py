@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 
-def format_ttl(seconds: float | None) -> str:
-    """``3725`` → ``1h02m05s``; negatives → ``expired``; None → ``—``."""
+def format_ttl(seconds: float | None, *, none: str = "—") -> str:
+    """``3725`` → ``1h02m05s``; ``<= 0`` → ``expired``; None → ``none``."""
     if seconds is None:
-        return "—"
+        return none
     if seconds <= 0:
         return "expired"
     total = int(seconds)
