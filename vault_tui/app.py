@@ -11,7 +11,7 @@ from typing import Any, Awaitable, Callable, Iterable
 import rich
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Center, Middle
@@ -23,6 +23,7 @@ from .clipboard import Clipboard
 from .config import AppConfig
 from .messages import ConnectFailed, SessionReady, TokenLost, TokenRenewed, VaultFailed
 from .safe import visible
+from .screens.modals import CommandLineScreen, ConnectErrorScreen, HelpScreen, QuitLeasesScreen
 from .timefmt import utcnow
 from .vault.errors import (
     PermissionDenied,
@@ -233,7 +234,7 @@ class VaultApp(App[None]):
             else:
                 self.exit()
 
-        self.push_screen(ConnectErrorScreenLazy(title, detail, hint), callback=decided)
+        self.push_screen(ConnectErrorScreen(title, detail, hint), callback=decided)
 
     @on(TokenRenewed)
     def _token_renewed(self, message: TokenRenewed) -> None:
@@ -271,8 +272,6 @@ class VaultApp(App[None]):
             self.switch_mode(name)
 
     def action_help(self) -> None:
-        from .screens.modals import HelpScreen
-
         if isinstance(self.screen, HelpScreen):
             return
         rows = help_rows(self.screen.active_bindings.values())
@@ -280,8 +279,6 @@ class VaultApp(App[None]):
         self.push_screen(HelpScreen(title, rows))
 
     def action_command_line(self) -> None:
-        from .screens.modals import CommandLineScreen
-
         self.push_screen(CommandLineScreen(), callback=self.run_command_line)
 
     def run_command_line(self, command: str | None) -> None:
@@ -316,12 +313,8 @@ class VaultApp(App[None]):
 
     def refresh_views(self) -> None:
         """Ask every live view to reload from the server (after a namespace/profile switch)."""
-        for mode in list(VIEW_SCREENS):
-            try:
-                stack = self._screen_stacks.get(mode) or []
-            except AttributeError:
-                stack = []
-            for screen in stack:
+        for mode in VIEW_SCREENS:
+            for screen in self._screen_stacks.get(mode) or []:
                 reload = getattr(screen, "reload", None)
                 if callable(reload):
                     reload()
@@ -337,9 +330,6 @@ class VaultApp(App[None]):
         from .screens.profiles import command_ctx
 
         command_ctx(self, name)
-
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
 
     # -- clipboard --------------------------------------------------------------------------
     def copy_secret(self, text: str, label: str = "value") -> None:
@@ -367,8 +357,6 @@ class VaultApp(App[None]):
             except Exception:
                 issued = []
             if issued:
-                from .screens.modals import QuitLeasesScreen
-
                 self.push_screen(QuitLeasesScreen(issued), callback=self._quit_leases_answer)
                 return
         await self._run_quit_guards()
@@ -408,12 +396,6 @@ class VaultApp(App[None]):
 
         self._exit_renderables.append(Segments(self.console.render(traceback, self.console.options)))
         self._close_messages_no_wait()
-
-
-def ConnectErrorScreenLazy(title: str, detail: str, hint: str) -> Any:
-    from .screens.modals import ConnectErrorScreen
-
-    return ConnectErrorScreen(title, detail, hint)
 
 
 def describe_connect_error(error: VaultError, addr: str) -> tuple[str, str, str]:

@@ -122,18 +122,19 @@ class VaultWorker:
         key: str | None,
         background: bool,
     ) -> None:
-        message: Message | None
+        error: VaultError | None = None
         try:
             result = await self.call(fn, *args, background=background)
-        except VaultError as error:
-            if key is not None and not self.is_current(key, ticket):
-                return
+        except VaultError as caught:
+            error = caught
+        if key is not None and not self.is_current(key, ticket):
+            return  # a newer request with the same key owns the answer
+        message: Message | None
+        if error is not None:
             if isinstance(error, TokenInvalid) and self.token is not None:
                 self.app.post_message(TokenLost(error))
             message = failed(error) if failed else VaultFailed(error, action, key)
         else:
-            if key is not None and not self.is_current(key, ticket):
-                return
             message = done(result) if done else None
         if message is not None:
             target.post_message(message)
