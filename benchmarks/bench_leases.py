@@ -115,7 +115,7 @@ def raw_baseline(server: BaoServer) -> tuple[float, float, int]:
 async def dashboard(server: BaoServer, cpu_seconds: float) -> dict[str, float]:
     from vault_tui.app import make_app
     from vault_tui.config import AppConfig
-    from vault_tui.screens.leases import LeasesScreen
+    from vault_tui.views.leases.screen import LeasesScreen
     from vault_tui.vault.client import ConnectionSettings
 
     async def until(condition: Any) -> None:
@@ -169,7 +169,7 @@ async def naive_datatable(ids: list[str], ticks: int) -> float:
     from textual.app import App, ComposeResult
     from textual.widgets import DataTable
 
-    from vault_tui.leases_model import format_ttl
+    from vault_tui.views.leases.model import format_ttl
 
     base = datetime.now(timezone.utc)
     expiry = {lease_id: base + timedelta(seconds=3600 + i) for i, lease_id in enumerate(ids)}

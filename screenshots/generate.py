@@ -50,7 +50,7 @@ async def shoot(config: AppConfig, name: str, steps: Callable[[Any], Awaitable[N
 
 
 async def browser(pilot: Any) -> None:
-    from vault_tui.widgets.path_tree import PathTree
+    from vault_tui.views.secrets.tree import PathTree
 
     tree = pilot.app.screen.query_one(PathTree)
     await settle(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers import app_for, tree_labels, wait_for, wait_ready
-from vault_tui.widgets.path_tree import PathTree
+from vault_tui.views.secrets.tree import PathTree
 
 
 def _find(tree: PathTree, full: str):

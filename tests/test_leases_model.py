@@ -9,7 +9,7 @@ import pytest
 
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
 from lease_fixtures import make_db_role
-from vault_tui.leases_model import (
+from vault_tui.views.leases.model import (
     KeepAlive,
     Level,
     LeaseStore,
@@ -191,7 +191,7 @@ async def test_keepalive_regenerates_when_renewal_is_capped(gateway, lease_db, r
 
 
 def test_parse_duration():
-    from vault_tui.leases_model import parse_duration
+    from vault_tui.views.leases.model import parse_duration
 
     assert parse_duration("") is None
     assert parse_duration("3600") == 3600

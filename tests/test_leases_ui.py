@@ -14,12 +14,12 @@ from lease_fixtures import make_db_role, pg_role_exists
 from tests.helpers import wait_for, wait_ready
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
-from vault_tui.leases_model import LeaseStore
-from vault_tui.screens.leases import GenerateCredsScreen, LeasesScreen
+from vault_tui.views.leases.model import LeaseStore
+from vault_tui.views.leases.screen import GenerateCredsScreen, LeasesScreen
 from vault_tui.vault import leases as api
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.leases import Lease
-from vault_tui.widgets.lease_table import LeaseTable
+from vault_tui.views.leases.table import LeaseTable
 
 
 def lease_app(settings: ConnectionSettings, **config):

@@ -274,7 +274,7 @@ def test_keymap_and_settings_tables(tmp_path):
 
 async def test_keymap_rebinds_a_key(settings, root_client, kv2_mount):
     from tests.helpers import app_for, wait_for, wait_ready
-    from vault_tui.widgets.path_tree import PathTree
+    from vault_tui.views.secrets.tree import PathTree
 
     root_client.secrets.kv.v2.create_or_update_secret("a/b", {"k": "v"}, mount_point=kv2_mount)
     app = app_for(settings, initial_path=f"{kv2_mount}/a/b", keymap={"tree.refresh": "f5"})

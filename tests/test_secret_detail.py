@@ -14,7 +14,7 @@ from tests.conftest import unique
 from vault_tui.app import VaultApp
 from vault_tui.config import AppConfig
 from vault_tui.screens.modals import ConfirmScreen, TypedConfirmScreen
-from vault_tui.screens.secret_editor import (
+from vault_tui.views.secrets.editor import (
     ConflictScreen,
     KeyValueRows,
     MetadataEditorScreen,
@@ -24,7 +24,7 @@ from vault_tui.screens.secret_editor import (
 )
 from vault_tui.vault import kv
 from vault_tui.vault.models import Mount
-from vault_tui.widgets.secret_detail import SecretDetail
+from vault_tui.views.secrets.detail import SecretDetail
 
 MASK = "••••••••"
 
@@ -647,7 +647,7 @@ def test_json_text_escapes_invisible_characters_and_round_trips():
 
 async def test_in_the_browser_tree_opens_secret_and_keys_reach_the_pane(settings, root_client, kv2_mount):
     from vault_tui.app import make_app
-    from vault_tui.widgets.path_tree import PathTree
+    from vault_tui.views.secrets.tree import PathTree
 
     seed(root_client, kv2_mount, "app/db", {"password": "pw1"}, {"password": "pw2"})
     app = make_app(AppConfig(connection=settings, initial_path=f"{kv2_mount}/app/db"), tick=False)
@@ -680,7 +680,7 @@ async def test_capabilities_grey_out_forbidden_actions(bao, root_client, kv2_mou
     from tests.helpers import app_for, wait_for, wait_ready
     from vault_tui.vault.client import ConnectionSettings
     from vault_tui.widgets.capabilities import CapabilitiesPanel
-    from vault_tui.widgets.secret_detail import SecretDetail
+    from vault_tui.views.secrets.detail import SecretDetail
 
     root_client.secrets.kv.v2.create_or_update_secret("app/db", {"password": "demo-not-real"}, mount_point=kv2_mount)
     root_client.sys.create_or_update_policy(

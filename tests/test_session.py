@@ -69,7 +69,7 @@ def test_server_detection(gateway):
 
 
 async def test_server_dying_mid_session_keeps_the_app_up():
-    from vault_tui.widgets.path_tree import PathTree
+    from vault_tui.views.secrets.tree import PathTree
 
     server = BaoServer().start()
     try:

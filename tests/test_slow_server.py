@@ -10,7 +10,7 @@ import requests
 
 from tests.helpers import app_for, wait_for, wait_ready
 from vault_tui.vault.client import ConnectionSettings
-from vault_tui.widgets.path_tree import PathTree
+from vault_tui.views.secrets.tree import PathTree
 
 DELAY = 1.5
 

@@ -44,10 +44,10 @@ def test_browser_snapshot(snap_compare, snapshot_server):
         tree = None
         while loop.time() < deadline:
             if view_mounted(app):
-                from vault_tui.widgets.path_tree import PathTree
+                from vault_tui.views.secrets.tree import PathTree
 
                 tree = app.screen.query_one(PathTree)
-                from vault_tui.widgets.secret_detail import SecretDetail
+                from vault_tui.views.secrets.detail import SecretDetail
 
                 detail = app.screen.query_one(SecretDetail)
                 if detail.secret is not None and detail.permissions is not None:

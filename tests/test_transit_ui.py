@@ -12,10 +12,10 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from conftest import unique
 from helpers import app_for, wait_for, wait_ready
 from vault_tui.screens.modals import ConfirmScreen
-from vault_tui.screens.transit import TransitScreen
+from vault_tui.views.transit.screen import TransitScreen
 from vault_tui.vault.transit_models import Operation
-from vault_tui.widgets.transit_forms import CreateKeyScreen, KeyConfigScreen
-from vault_tui.widgets.transit_history import TransitHistory
+from vault_tui.views.transit.forms import CreateKeyScreen, KeyConfigScreen
+from vault_tui.views.transit.history import TransitHistory
 
 
 @pytest.fixture
@@ -341,8 +341,8 @@ async def test_permission_denied_shown(settings, bao, root_client, mount):
 
 def test_snapshot(snap_compare, settings, root_client, monkeypatch):
     """The playground after a failed verify. Volatile text (port, times) is pinned."""
-    import vault_tui.screens.transit as transit_screen
-    import vault_tui.widgets.transit_keys as transit_keys
+    import vault_tui.views.transit.screen as transit_screen
+    import vault_tui.views.transit.keys as transit_keys
     from vault_tui.widgets.session_bar import SessionBar
 
     mount = "snapshot-transit"

@@ -40,10 +40,10 @@ from .worker import VaultWorker
 
 # View name -> (module, class, title). Screens are imported lazily, when first shown.
 VIEW_SCREENS: dict[str, tuple[str, str, str]] = {
-    "browser": ("vault_tui.screens.browser", "BrowserScreen", "Secrets"),
-    "leases": ("vault_tui.screens.leases", "LeasesScreen", "Leases"),
-    "transit": ("vault_tui.screens.transit", "TransitScreen", "Transit"),
-    "policies": ("vault_tui.screens.policies", "PoliciesScreen", "Policies"),
+    "browser": ("vault_tui.views.secrets.screen", "BrowserScreen", "Secrets"),
+    "leases": ("vault_tui.views.leases.screen", "LeasesScreen", "Leases"),
+    "transit": ("vault_tui.views.transit.screen", "TransitScreen", "Transit"),
+    "policies": ("vault_tui.views.policies.screen", "PoliciesScreen", "Policies"),
 }
 VIEW_ALIASES = {
     "kv": "browser", "secrets": "browser", "browser": "browser", "tree": "browser",

@@ -14,11 +14,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from ..safe import safe_text, visible
-from ..vault.errors import VaultError
-from ..vault.policies import Policy, PolicySummary, list_policies, read_policy
-from ..widgets.capabilities import CapabilitiesPanel
-from ..widgets.session_bar import SessionBar
+from ...safe import safe_text, visible
+from ...vault.errors import VaultError
+from ...vault.policies import Policy, PolicySummary, list_policies, read_policy
+from ...widgets.capabilities import CapabilitiesPanel
+from ...widgets.session_bar import SessionBar
 
 
 class PoliciesScreen(Screen[None]):

@@ -33,7 +33,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..leases_model import (
+from .model import (
     KeepAlive,
     KeepAliveEvent,
     LeaseStore,
@@ -46,13 +46,13 @@ from ..leases_model import (
     ttl_level,
     utcnow,
 )
-from ..safe import mask, safe_text, visible
-from ..vault import leases as api
-from ..vault.errors import PermissionDenied, VaultError
-from ..vault.gateway import Gateway
-from ..vault.leases import IssuedCredentials, Lease, LeaseGone, RenewResult, RevokeResult
-from ..widgets.lease_table import LeaseTable
-from ..widgets.session_bar import SessionBar
+from ...safe import mask, safe_text, visible
+from ...vault import leases as api
+from ...vault.errors import PermissionDenied, VaultError
+from ...vault.gateway import Gateway
+from ...vault.leases import IssuedCredentials, Lease, LeaseGone, RenewResult, RevokeResult
+from .table import LeaseTable
+from ...widgets.session_bar import SessionBar
 
 LOOKUP_CONCURRENCY = 4  # the worker's background pool has 4 threads
 VISIBLE_BATCH = 10  # at most this many look-ups per call for rows on screen (the screenful is
@@ -762,7 +762,7 @@ class LeasesScreen(Screen[None]):
     # -- renew --------------------------------------------------------------------------------
     @work(group="leases-actions", exit_on_error=False)
     async def action_renew(self) -> None:
-        from .modals import PromptScreen
+        from ...screens.modals import PromptScreen
 
         targets = self._targets()
         if not targets:
@@ -820,7 +820,7 @@ class LeasesScreen(Screen[None]):
     # -- revoke -------------------------------------------------------------------------------
     @work(group="leases-actions", exit_on_error=False)
     async def action_revoke(self) -> None:
-        from .modals import ConfirmScreen
+        from ...screens.modals import ConfirmScreen
 
         targets = self._targets()
         if not targets:
@@ -859,7 +859,7 @@ class LeasesScreen(Screen[None]):
 
     @work(group="leases-actions", exit_on_error=False)
     async def action_revoke_prefix(self, force: bool = False) -> None:
-        from .modals import ConfirmScreen, TypedConfirmScreen
+        from ...screens.modals import ConfirmScreen, TypedConfirmScreen
 
         prefix = self._current_prefix()
         if not prefix:

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta, timezone
 from enum import Enum
 from typing import Any, Awaitable, Callable, Iterable, Iterator
 
-from .timefmt import format_ttl as _format_ttl
-from .vault.errors import VaultError
-from .vault.leases import IssuedCredentials, Lease, lease_prefix
+from ...timefmt import format_ttl as _format_ttl
+from ...vault.errors import VaultError
+from ...vault.leases import IssuedCredentials, Lease, lease_prefix
 
 
 def utcnow() -> datetime:
@@ -427,7 +427,7 @@ class KeepAlive:
             await asyncio.sleep(0)
 
     async def renew_one(self, lease_id: str, entry: Watched) -> None:
-        from .vault import leases as api
+        from ...vault import leases as api
 
         old = entry.lease
         try:
@@ -454,7 +454,7 @@ class KeepAlive:
     async def _renewal_failed(
         self, lease_id: str, entry: Watched, error: VaultError | None, detail: str
     ) -> None:
-        from .vault import leases as api
+        from ...vault import leases as api
 
         creds = entry.credentials
         if creds is not None:

@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ..safe import safe_text, visible
-from ..vault.transit_models import HistoryEntry
+from ...safe import safe_text, visible
+from ...vault.transit_models import HistoryEntry
 
 MAX_ENTRIES = 50
 

@@ -29,14 +29,14 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from ..vault.policies import SecretPermissions
-from .capabilities import CapabilitiesPanel
-from ..safe import mask, safe_text, visible
-from ..timefmt import format_time
-from ..vault import kv
-from ..vault.diff import Change, diff_data
-from ..vault.errors import CasMismatch, NotFound, VaultError
-from ..vault.models import EngineKind, Mount, SecretData, SecretMetadata, VersionState, WriteResult
+from ...vault.policies import SecretPermissions
+from ...widgets.capabilities import CapabilitiesPanel
+from ...safe import mask, safe_text, visible
+from ...timefmt import format_time
+from ...vault import kv
+from ...vault.diff import Change, diff_data
+from ...vault.errors import CasMismatch, NotFound, VaultError
+from ...vault.models import EngineKind, Mount, SecretData, SecretMetadata, VersionState, WriteResult
 
 JSON_VALUE_LIMIT = 20_000  # characters of one value shown in the JSON view
 CELL_LIMIT = 240  # characters of one value shown in a table cell (enter opens the whole value)
@@ -387,7 +387,7 @@ class SecretDetail(Vertical):
             self.notify(f"{visible(mount.path)} is not a KV mount.", severity="warning", markup=False)
             return
         folder = folder if (not folder or folder.endswith("/")) else folder.rsplit("/", 1)[0] + "/" if "/" in folder else ""
-        from ..screens.secret_editor import SecretEditorScreen
+        from .editor import SecretEditorScreen
 
         def saved(result: Any) -> None:
             if result is None:
@@ -848,7 +848,7 @@ class SecretDetail(Vertical):
         key = event.row_key.value
         if secret is None or key is None or key not in secret.data:
             return
-        from ..screens.modals import MessageScreen
+        from ...screens.modals import MessageScreen
 
         value = secret.data[key]
         if not isinstance(value, str):
@@ -940,7 +940,7 @@ class SecretDetail(Vertical):
     def action_edit(self) -> None:
         if self.current_mount is None or self.view != "secret":
             return
-        from ..screens.secret_editor import SecretEditorScreen
+        from .editor import SecretEditorScreen
 
         mount, path = self.current_mount, self.path
         draft = self.drafts.get((mount.path, path))
@@ -988,7 +988,7 @@ class SecretDetail(Vertical):
     def action_patch(self) -> None:
         if self.current_mount is None or self.secret is None:
             return
-        from ..screens.secret_editor import SecretEditorScreen
+        from .editor import SecretEditorScreen
 
         mount, path, secret = self.current_mount, self.path, self.secret
         key = _cursor_key(self.query_one("#data-table", DataTable)) if self.active_tab == "data" else None
@@ -1020,7 +1020,7 @@ class SecretDetail(Vertical):
     def action_rollback(self) -> None:
         if self.current_mount is None or self.metadata is None:
             return
-        from ..screens.modals import ConfirmScreen
+        from ...screens.modals import ConfirmScreen
 
         target = self._cursor_version() if self.active_tab == "versions" else None
         if target is None and self.secret is not None:
@@ -1052,7 +1052,7 @@ class SecretDetail(Vertical):
         )
 
     def _versions_action(self, action: str) -> None:
-        from ..screens.modals import ConfirmScreen
+        from ...screens.modals import ConfirmScreen
 
         if self.current_mount is None:
             return
@@ -1097,7 +1097,7 @@ class SecretDetail(Vertical):
     def action_delete_all(self) -> None:
         if self.current_mount is None or self.view != "secret":
             return
-        from ..screens.modals import TypedConfirmScreen
+        from ...screens.modals import TypedConfirmScreen
 
         mount, path = self.current_mount, self.path
         if self.is_kv2:
@@ -1117,7 +1117,7 @@ class SecretDetail(Vertical):
     def action_metadata(self) -> None:
         if self.current_mount is None or self.metadata is None:
             return
-        from ..screens.secret_editor import MetadataEditorScreen
+        from .editor import MetadataEditorScreen
 
         meta, mount, path = self.metadata, self.current_mount, self.path
 
@@ -1224,7 +1224,7 @@ class SecretDetail(Vertical):
     @on(DetailConflict)
     def _conflict(self, message: DetailConflict) -> None:
         message.stop()
-        from ..screens.secret_editor import ConflictScreen
+        from .editor import ConflictScreen
 
         job, theirs = message.job, message.theirs
         assert job.data is not None
@@ -1254,7 +1254,7 @@ class SecretDetail(Vertical):
                              expected=new_expected, created=job.created)
                 )
             elif choice == "edit":
-                from ..screens.secret_editor import SecretEditorScreen
+                from .editor import SecretEditorScreen
 
                 def saved(result: Any) -> None:
                     if result is None:

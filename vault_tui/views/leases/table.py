@@ -1,6 +1,6 @@
 """The lease table: a Line-API widget that is cheap to tick.
 
-Rows come from :class:`~vault_tui.leases_model.LeaseStore` (grouped by prefix, collapsible,
+Rows come from :class:`~vault_tui.views.leases.model.LeaseStore` (grouped by prefix, collapsible,
 sorted, filtered). Only the lines on screen are ever rendered, so 5,000 leases cost what 30 do.
 On a clock tick (``now`` set by the screen, from the app's single clock) only the TTL column of
 the visible rows is repainted; the row list is rebuilt only when the structure changes.
@@ -20,8 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..leases_model import Level, LeaseStore, Row, format_time, format_ttl, short_id, ttl_level
-from ..safe import visible
+from .model import Level, LeaseStore, Row, format_time, format_ttl, short_id, ttl_level
+from ...safe import visible
 
 # Column widths (the lease column takes what is left).
 MARK_W = 2

@@ -20,12 +20,12 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..messages import VaultFailed
-from ..path_index import PathIndex
-from ..safe import visible
-from ..vault import kv
-from ..vault.errors import PermissionDenied, VaultError
-from ..vault.models import EngineKind, Mount
+from ...messages import VaultFailed
+from .tree_model import PathIndex
+from ...safe import visible
+from ...vault import kv
+from ...vault.errors import PermissionDenied, VaultError
+from ...vault.models import EngineKind, Mount
 
 CHUNK = 250  # children added per event-loop turn
 
@@ -293,7 +293,7 @@ class PathTree(Tree[NodeRef]):
     # -- open a path (``--path``) -------------------------------------------------------------
     def open_path(self, full_path: str) -> bool:
         """Expand folders down to ``full_path`` and select it. Returns False if no mount matches."""
-        from ..path_index import split_full_path
+        from .tree_model import split_full_path
 
         split = split_full_path(full_path, [m.path for m in self.mounts])
         if split is None:
@@ -306,7 +306,7 @@ class PathTree(Tree[NodeRef]):
         target = self._pending_select
         if not target:
             return
-        from ..path_index import ancestors, split_full_path
+        from .tree_model import ancestors, split_full_path
 
         split = split_full_path(target, [m.path for m in self.mounts])
         if split is None:

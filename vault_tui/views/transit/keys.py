@@ -10,8 +10,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
-from ..safe import safe_text, visible
-from ..vault.transit_models import TransitKey
+from ...safe import safe_text, visible
+from ...vault.transit_models import TransitKey
 
 
 def _when(value: datetime | None) -> str:

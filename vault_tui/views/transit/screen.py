@@ -19,13 +19,13 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Input, Select, Static, TextArea
 
-from ..safe import mask, safe_text, visible
-from ..timefmt import utcnow
-from ..vault import transit
-from ..vault.errors import VaultError
-from ..vault.models import Mount
-from ..vault.transit import TransitRequest, UnknownKey
-from ..vault.transit_models import (
+from ...safe import mask, safe_text, visible
+from ...timefmt import utcnow
+from ...vault import transit
+from ...vault.errors import VaultError
+from ...vault.models import Mount
+from ...vault.transit import TransitRequest, UnknownKey
+from ...vault.transit_models import (
     DATAKEY_BITS,
     HASH_ALGORITHMS,
     SIGNATURE_ALGORITHMS,
@@ -43,10 +43,10 @@ from ..vault.transit_models import (
     TransitKey,
     VerifyResult,
 )
-from ..widgets.session_bar import SessionBar
-from ..widgets.transit_forms import CreateKeyScreen, KeyConfigChange, KeyConfigScreen, NewKeySpec
-from ..widgets.transit_history import TransitHistory
-from ..widgets.transit_keys import TransitKeyTable, key_details
+from ...widgets.session_bar import SessionBar
+from .forms import CreateKeyScreen, KeyConfigChange, KeyConfigScreen, NewKeySpec
+from .history import TransitHistory
+from .keys import TransitKeyTable, key_details
 
 # Which option widgets each operation shows (ids without the "opt-" prefix).
 OPTIONS: dict[Operation, frozenset[str]] = {
@@ -507,7 +507,7 @@ class TransitScreen(Screen[None]):
                              "and --read-only allows no writes."))
             )
             return
-        from .modals import ConfirmScreen
+        from ...screens.modals import ConfirmScreen
 
         body = (
             f"There is no listed key {visible(request.key)!r} on {visible(request.mount)}.\n\n"
@@ -772,7 +772,7 @@ class TransitScreen(Screen[None]):
         )
 
     def _confirm_delete(self, key: TransitKey) -> None:
-        from .modals import ConfirmScreen
+        from ...screens.modals import ConfirmScreen
 
         body = f"Delete transit key {visible(key.name)!r} on {visible(key.mount)}?\n\n" "Everything encrypted with it can never be decrypted again."
         if not key.deletion_allowed:

@@ -21,8 +21,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Static, Switch, TextArea
 
-from ..safe import is_unsafe, mask, safe_text, visible
-from ..vault.diff import Change, diff_data
+from ...safe import is_unsafe, mask, safe_text, visible
+from ...vault.diff import Change, diff_data
 
 EDITOR_CSS = """
 SecretEditorScreen, MetadataEditorScreen, ConflictScreen { align: center middle; }
@@ -300,7 +300,7 @@ class SecretEditorScreen(ModalScreen[EditorResult | None]):
         if not changed:
             self.dismiss(None)
             return
-        from .modals import ConfirmScreen
+        from ...screens.modals import ConfirmScreen
 
         def decided(discard: bool | None) -> None:
             if discard:

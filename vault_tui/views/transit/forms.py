@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ..safe import safe_text
-from ..vault.transit_models import KEY_TYPES, TransitKey, parse_period
+from ...safe import safe_text
+from ...vault.transit_models import KEY_TYPES, TransitKey, parse_period
 
 FORM_CSS = """
 CreateKeyScreen, KeyConfigScreen { align: center middle; }

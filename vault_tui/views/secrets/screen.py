@@ -12,14 +12,14 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, Tree
 
-from ..messages import MountsLoaded, VaultFailed
-from ..safe import visible
-from ..vault.errors import VaultError
-from ..vault.gateway import Gateway
-from ..vault.models import Mount
-from ..widgets.path_tree import NodeRef, PathTree
-from ..widgets.secret_detail import SecretDetail
-from ..widgets.session_bar import SessionBar
+from ...messages import MountsLoaded, VaultFailed
+from ...safe import visible
+from ...vault.errors import VaultError
+from ...vault.gateway import Gateway
+from ...vault.models import Mount
+from .tree import NodeRef, PathTree
+from .detail import SecretDetail
+from ...widgets.session_bar import SessionBar
 
 
 # Engines whose roles issue leased credentials at <mount>/creds/<role>.
@@ -49,7 +49,7 @@ class Breadcrumb(Static):
 
 class BrowserScreen(Screen[None]):
     VIEW_TITLE = "Secrets browser"
-    CSS_PATH = Path(__file__).parent / "browser.tcss"
+    CSS_PATH = Path(__file__).parent / "secrets.tcss"
     BINDINGS = [
         Binding("slash", "filter", "Filter", id="browser.filter"),
         Binding("escape", "clear_filter", "Back / clear filter", show=False, id="browser.back"),
