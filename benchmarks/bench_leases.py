@@ -115,8 +115,8 @@ def raw_baseline(server: BaoServer) -> tuple[float, float, int]:
 async def dashboard(server: BaoServer, cpu_seconds: float) -> dict[str, float]:
     from vault_tui.app import make_app
     from vault_tui.config import AppConfig
-    from vault_tui.views.leases.screen import LeasesScreen
     from vault_tui.vault.client import ConnectionSettings
+    from vault_tui.views.leases.screen import LeasesScreen
 
     async def until(condition: Any) -> None:
         while not condition():

@@ -35,7 +35,7 @@ async def wait_ready(pilot: Any) -> None:
 def view_mounted(app: Any) -> bool:
     """The session is up and the first view's screen has composed and mounted."""
     screen = app.screen
-    return bool(app.session_ready and type(screen).__name__ != "ConnectingScreen" and screen.is_mounted)
+    return bool(app.session.ready and type(screen).__name__ != "ConnectingScreen" and screen.is_mounted)
 
 
 def tree_labels(tree: Any) -> list[str]:
@@ -48,3 +48,9 @@ def tree_labels(tree: Any) -> list[str]:
 
     walk(tree.root)
     return out
+
+
+def screen_ready(app: Any, kind: type) -> bool:
+    """``app.screen`` is a ``kind`` and has composed and mounted (safe to query and click)."""
+    screen = app.screen
+    return isinstance(screen, kind) and screen.is_mounted and bool(screen.children)

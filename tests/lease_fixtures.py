@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hvac
 import pytest
-
 from conftest import unique
 
 CREATION = [

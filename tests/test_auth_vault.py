@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.conftest import unique
+from vault_tui.demo.servers import free_port
 from vault_tui.vault import auth
 from vault_tui.vault.auth import (
     CredentialFileError,
@@ -29,7 +30,6 @@ from vault_tui.vault.auth import (
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import InvalidRequest, Unreachable
 from vault_tui.vault.gateway import Gateway
-from vault_tui.demo.servers import free_port
 
 
 @pytest.fixture

@@ -67,7 +67,7 @@ async def test_policies_view_and_capability_panel(bao, restricted):
     )
     async with app.run_test(size=(140, 40)) as pilot:
         for _ in range(200):
-            if app.session_ready and type(app.screen).__name__ == "PoliciesScreen" and app.screen.policies:
+            if app.session.ready and type(app.screen).__name__ == "PoliciesScreen" and app.screen.policies:
                 break
             await pilot.pause(0.05)
         screen = app.screen

@@ -152,7 +152,7 @@ async def test_stale_reply_is_dropped(settings):
     from textual.message import Message
 
     from vault_tui.vault.gateway import Gateway
-    from vault_tui.worker import VaultWorker
+    from vault_tui.worker import Call, VaultWorker
 
     class Got(Message):
         def __init__(self, value):
@@ -176,10 +176,21 @@ async def test_stale_reply_is_dropped(settings):
         def fast(gateway, value):
             return value
 
-        worker.submit(slow, "old", to=app, done=Got, key="detail")
-        worker.submit(fast, "new", to=app, done=Got, key="detail")
-        await asyncio.sleep(0.7)
-        await pilot.pause()
+        release = threading.Event()
+
+        def slow(gateway, value):
+            release.wait(30)
+            return value
+
+        worker.submit(Call(slow, "old"), to=app, done=Got, key="detail")
+        worker.submit(Call(fast, "new"), to=app, done=Got, key="detail")
+        for _ in range(600):
+            if received:
+                break
+            await pilot.pause(0.05)
+        release.set()  # the old reply arrives after the new one: it must be dropped
+        for _ in range(20):
+            await pilot.pause(0.05)
         worker.close()
     assert received == ["new"]
 

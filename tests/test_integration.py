@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hvac
 import pytest
-
 from lease_fixtures import *  # noqa: F401,F403 - lease_db, db_role fixtures
+
 from tests.helpers import app_for, wait_for, wait_ready
 from vault_tui.screens.modals import QuitLeasesScreen
 from vault_tui.views.secrets.tree import PathTree

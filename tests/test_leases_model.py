@@ -6,13 +6,15 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
 from lease_fixtures import make_db_role
+
+from vault_tui.vault import leases as api
+from vault_tui.vault.leases import Lease
 from vault_tui.views.leases.model import (
     KeepAlive,
-    Level,
     LeaseStore,
+    Level,
     LookupQueue,
     SortKey,
     format_ttl,
@@ -22,8 +24,6 @@ from vault_tui.views.leases.model import (
     short_id,
     ttl_level,
 )
-from vault_tui.vault import leases as api
-from vault_tui.vault.leases import Lease
 
 T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -6,19 +6,19 @@ from datetime import datetime, timedelta, timezone
 
 import hvac
 import pytest
-from textual.app import App, ComposeResult
-
 from conftest import unique
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
 from lease_fixtures import make_db_role, pg_role_exists
+from textual.app import App, ComposeResult
+
 from tests.helpers import wait_for, wait_ready
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
-from vault_tui.views.leases.model import LeaseStore
-from vault_tui.views.leases.screen import GenerateCredsScreen, LeasesScreen
 from vault_tui.vault import leases as api
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.leases import Lease
+from vault_tui.views.leases.model import LeaseStore
+from vault_tui.views.leases.screen import GenerateCredsScreen, LeasesScreen
 from vault_tui.views.leases.table import LeaseTable
 
 
@@ -85,7 +85,7 @@ async def test_countdown_advances_without_server_requests(settings, root_client,
         expire = screen.store.known[lease_id].expire_time
         app.now = expire - timedelta(seconds=600)
         await pilot.pause()
-        before = app.vault.requests_sent
+        before = app.worker.requests_sent
         renders = table.renders
         assert "10m00s" in line_text(table, lease_id)
         app.now = expire - timedelta(seconds=30)  # crosses the critical threshold
@@ -94,7 +94,7 @@ async def test_countdown_advances_without_server_requests(settings, root_client,
         app.now = expire + timedelta(seconds=1)
         await pilot.pause()
         assert "expired" in line_text(table, lease_id)
-        assert app.vault.requests_sent == before  # no request per tick, per row or otherwise
+        assert app.worker.requests_sent == before  # no request per tick, per row or otherwise
         # Only visible lines re-render on a tick (never the whole 5,000-row list).
         assert table.renders - renders < 3 * table.size.height + 10
 
@@ -199,10 +199,10 @@ async def test_generate_credentials_masked_copy_and_session_leases(settings, roo
         assert creds.password not in shown and creds.username not in shown and "••••" in shown
         await pilot.press("p")
         assert copied == [("password", creds.password)]
-        assert await screen.session_leases() == [lease_id]
+        assert list(screen.issued) == [lease_id]
         assert "★" in line_text(screen.table, lease_id)
-        assert await screen.revoke_session_leases() == 1
-        assert await screen.session_leases() == []
+        assert await screen.revoke_session_leases() == []
+        assert list(screen.issued) == []
         with pytest.raises(api.LeaseGone):
             api.lookup_lease(app.gateway, lease_id)
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timezone
-
 import pytest
-
 from conftest import unique
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
 from lease_fixtures import make_db_role, pg_role_exists
+
 from vault_tui.vault import leases
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import PermissionDenied, ReadOnlyMode

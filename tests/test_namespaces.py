@@ -76,7 +76,7 @@ async def test_namespace_switcher_modal(bao, tree):
 
     from vault_tui.app import make_app
     from vault_tui.config import AppConfig
-    from vault_tui.screens.profiles import NamespaceSwitcherScreen, open_namespace_switcher
+    from vault_tui.screens.profiles import NamespaceSwitcherScreen
     from vault_tui.vault.client import ConnectionSettings
 
     config = AppConfig(
@@ -85,10 +85,10 @@ async def test_namespace_switcher_modal(bao, tree):
     app = make_app(config, tick=False)
     async with app.run_test(size=(120, 36)) as pilot:
         for _ in range(200):
-            if app.session_ready:
+            if app.session.ready:
                 break
             await pilot.pause(0.05)
-        open_namespace_switcher(app)
+        app.command_line.open_namespace_switcher()
         for _ in range(200):
             if isinstance(app.screen, NamespaceSwitcherScreen) and app.screen.namespaces is not None:
                 break
@@ -100,4 +100,4 @@ async def test_namespace_switcher_modal(bao, tree):
         await pilot.press("enter")
         await pilot.pause(0.1)
         assert app.gateway.settings.namespace == f"{tree}/alpha"
-        assert app.namespace == f"{tree}/alpha"
+        assert app.session.namespace == f"{tree}/alpha"

@@ -154,6 +154,8 @@ def test_apply_profile(tmp_path):
 import keyring  # noqa: E402
 from keyrings.alt.file import PlaintextKeyring  # noqa: E402
 
+from tests.helpers import screen_ready  # noqa: E402
+from vault_tui.widgets.session_bar import render_bar  # noqa: E402
 from vault_tui import cli  # noqa: E402
 from vault_tui.credentials import CredentialStore  # noqa: E402
 
@@ -235,23 +237,23 @@ async def test_switch_profile_in_the_running_app(bao, root_client, tmp_path, fil
         raise AssertionError("timed out")
 
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, lambda: app.session_ready)
-        app.run_command_line("ctx two")
-        await settle(pilot, lambda: app.config.profile == "two" and app.token is not None)
+        await settle(pilot, lambda: app.session.ready)
+        app.command_line.run("ctx two")
+        await settle(pilot, lambda: app.config.profile == "two" and app.session.token is not None)
         assert app.gateway.settings.namespace == namespace
         assert app.gateway.read_only and app.config.read_only
         assert app.gateway.settings.token == bao.root_token  # from the keyring
-        bar = str(app.screen.query_one("#session-bar").render_bar())
+        bar = render_bar(app.session, app.now).plain
         assert "profile:two" in bar and f"ns:{namespace}" in bar and "READ-ONLY" in bar
         # a profile with nothing remembered asks to sign in
-        app.run_command_line("ctx three")
-        await settle(pilot, lambda: isinstance(app.screen, SignInScreen))
+        app.command_line.run("ctx three")
+        await settle(pilot, lambda: screen_ready(app, SignInScreen))
         await pilot.pause()
         assert app.config.profile == "three" and not app.config.read_only
         # an unknown profile is reported, nothing changes
         app.screen.dismiss(None)
         await pilot.pause()
-        app.run_command_line("ctx nope")
+        app.command_line.run("ctx nope")
         await pilot.pause(0.2)
         assert app.config.profile == "three" and app.is_running
 
@@ -283,6 +285,6 @@ async def test_keymap_rebinds_a_key(settings, root_client, kv2_mount):
         tree = app.screen.query_one(PathTree)
         await wait_for(pilot, lambda: tree.index.is_loaded(f"{kv2_mount}/", "a/"), what="loaded")
         tree.focus()
-        before = app.vault.requests_sent
+        before = app.worker.requests_sent
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.vault.requests_sent > before, what="refresh by f5")
+        await wait_for(pilot, lambda: app.worker.requests_sent > before, what="refresh by f5")

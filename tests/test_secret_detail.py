@@ -14,6 +14,9 @@ from tests.conftest import unique
 from vault_tui.app import VaultApp
 from vault_tui.config import AppConfig
 from vault_tui.screens.modals import ConfirmScreen, TypedConfirmScreen
+from vault_tui.vault import kv
+from vault_tui.vault.models import Mount
+from vault_tui.views.secrets.detail import SecretDetail
 from vault_tui.views.secrets.editor import (
     ConflictScreen,
     KeyValueRows,
@@ -22,9 +25,6 @@ from vault_tui.views.secrets.editor import (
     parse_json_object,
     to_json_text,
 )
-from vault_tui.vault import kv
-from vault_tui.vault.models import Mount
-from vault_tui.views.secrets.detail import SecretDetail
 
 MASK = "••••••••"
 
@@ -83,7 +83,7 @@ def make(settings):
 
 
 async def start(pilot, app) -> SecretDetail:
-    await until(pilot, lambda: app.session_ready and app.screen.query("#data-table"), "session ready")
+    await until(pilot, lambda: app.session.ready and app.screen.query("#data-table"), "session ready")
     return app.screen.query_one(SecretDetail)
 
 
@@ -654,7 +654,7 @@ async def test_in_the_browser_tree_opens_secret_and_keys_reach_the_pane(settings
     app.copied = []
     app.copy_secret = lambda text, label="value": app.copied.append(text)
     async with app.run_test(size=(140, 40)) as pilot:
-        await until(pilot, lambda: app.session_ready and app.screen.query("#detail"), "browser")
+        await until(pilot, lambda: app.session.ready and app.screen.query("#detail"), "browser")
         detail = app.screen.query_one(SecretDetail)
         await until(pilot, lambda: detail.secret is not None and detail.path == "app/db", "secret opened from the tree")
         await settle(pilot, app)
@@ -679,8 +679,8 @@ async def test_capabilities_grey_out_forbidden_actions(bao, root_client, kv2_mou
     """A read-only policy: the Access tab explains, and write actions are disabled before trying."""
     from tests.helpers import app_for, wait_for, wait_ready
     from vault_tui.vault.client import ConnectionSettings
-    from vault_tui.widgets.capabilities import CapabilitiesPanel
     from vault_tui.views.secrets.detail import SecretDetail
+    from vault_tui.widgets.capabilities import CapabilitiesPanel
 
     root_client.secrets.kv.v2.create_or_update_secret("app/db", {"password": "demo-not-real"}, mount_point=kv2_mount)
     root_client.sys.create_or_update_policy(

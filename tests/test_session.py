@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import hvac
-import pytest
 
 from tests.helpers import app_for, wait_for, wait_ready
 from vault_tui.demo.servers import BaoServer, free_port
@@ -22,9 +21,9 @@ async def test_dead_server_shows_clear_screen_and_retry():
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await wait_for(pilot, lambda: _error_screen(app), what="error screen")
         assert "down or unreachable" in screen.title_text
-        before = app.vault.requests_sent
+        before = app.worker.requests_sent
         await pilot.press("r")
-        await wait_for(pilot, lambda: app.vault.requests_sent > before and _error_screen(app), what="retry")
+        await wait_for(pilot, lambda: app.worker.requests_sent > before and _error_screen(app), what="retry")
         assert app.is_running
 
 
@@ -43,7 +42,7 @@ async def test_sealed_server_is_reported_with_retry():
         async with app.run_test(size=(120, 36)) as pilot:
             screen = await wait_for(pilot, lambda: _error_screen(app), what="error screen")
             assert "sealed" in screen.title_text.lower()
-            assert app.server is not None and app.server.sealed
+            assert app.session.server is not None and app.session.server.sealed
             await pilot.press("r")
             await pilot.pause(0.3)
             assert _error_screen(app) is not None and app.is_running
@@ -54,9 +53,9 @@ async def test_token_is_renewed_before_it_expires(bao, root_client):
     app = app_for(ConnectionSettings(addr=bao.addr, token=token))
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_ready(pilot)
-        first = app.token.expire_time
+        first = app.session.token.expire_time
         assert first is not None
-        await wait_for(pilot, lambda: app.token is not None and app.token.expire_time > first, timeout=15, what="renewal")
+        await wait_for(pilot, lambda: app.session.token is not None and app.session.token.expire_time > first, timeout=15, what="renewal")
         await asyncio.sleep(0)  # the original TTL has passed by now or soon; the session still works
         assert app.is_running
 

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from tests.conftest import unique
+from tests.helpers import screen_ready
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.credentials import CredentialStore
@@ -17,6 +18,7 @@ from vault_tui.messages import TokenLost
 from vault_tui.screens.signin import SignInScreen
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.gateway import Gateway
+from vault_tui.worker import Call
 
 
 async def wait_for(pilot, predicate, what="condition", steps=200):
@@ -74,7 +76,7 @@ async def test_no_token_shows_sign_in_and_failed_login_keeps_fields(bao, userpas
     mount, policy = userpass
     app = no_token_app(bao)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in screen")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in screen")
         screen = app.screen
         screen.query_one("#method").value = "userpass"
         await pilot.pause()
@@ -95,16 +97,16 @@ async def test_no_token_shows_sign_in_and_failed_login_keeps_fields(bao, userpas
 
         set_input(screen, "password", "right pw")
         await pilot.click("#submit")
-        await wait_for(pilot, lambda: app.session_ready, "session")
+        await wait_for(pilot, lambda: app.session.ready, "session")
         assert not isinstance(app.screen, SignInScreen)
-        assert policy in app.token.policies
+        assert policy in app.session.token.policies
         assert app.gateway.settings.token  # adopted
 
 
 async def test_hostile_reason_is_plain_text(bao):
     app = no_token_app(bao)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in screen")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in screen")
         screen = app.screen
         screen.query_one("#method").value = "userpass"
         await pilot.pause()
@@ -122,7 +124,7 @@ async def test_hostile_reason_is_plain_text(bao):
 async def test_bad_token_then_good_token(bao, root_client):
     app = no_token_app(bao)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in screen")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in screen")
         screen = app.screen
         set_input(screen, "token", "s.bogus\x1b]52;c;aGk=\x07")
         await pilot.click("#submit")
@@ -131,7 +133,7 @@ async def test_bad_token_then_good_token(bao, root_client):
         token = root_client.auth.token.create(policies=["default"], ttl="10m")["auth"]["client_token"]
         set_input(screen, "token", token)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: app.session_ready, "session")
+        await wait_for(pilot, lambda: app.session.ready, "session")
 
 
 async def test_remember_approle_secret_id_then_auto_sign_in(bao, root_client, approle, file_keyring):
@@ -142,29 +144,29 @@ async def test_remember_approle_secret_id_then_auto_sign_in(bao, root_client, ap
     config = dict(profile="ci", auth_method="approle", auth_mount=mount, auth_role=role_id)
     app = no_token_app(bao, **config)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in screen")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in screen")
         screen = app.screen
         assert screen.query_one("#role", Input).value == role_id  # from the profile
         set_input(screen, "wrapped_secret_id", wrapped)
         screen.query_one("#remember").value = True
         await pilot.click("#submit")
-        await wait_for(pilot, lambda: app.session_ready, "session")
+        await wait_for(pilot, lambda: app.session.ready, "session")
     remembered = CredentialStore().get("ci", "secret_id")
     assert remembered and remembered != wrapped
 
     # Next start: the remembered secret ID signs in by itself.
     app = no_token_app(bao, **config)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.session_ready, "automatic sign-in")
-        assert "default" in app.token.policies
+        await wait_for(pilot, lambda: app.session.ready, "automatic sign-in")
+        assert "default" in app.session.token.policies
 
     # Forget it: the next start asks again.
     assert CredentialStore().forget("ci") == ["secret_id"]
     app = no_token_app(bao, **config)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in screen")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in screen")
         await pilot.pause(0.2)
-        assert not app.session_ready
+        assert not app.session.ready
 
 
 async def test_remember_without_keyring_says_so(bao, userpass, monkeypatch):
@@ -174,7 +176,7 @@ async def test_remember_without_keyring_says_so(bao, userpass, monkeypatch):
     app = no_token_app(bao, profile="p")
     app.credentials = CredentialStore(fail.Keyring())
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in screen")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in screen")
         screen = app.screen
         screen.query_one("#method").value = "userpass"
         await pilot.pause()
@@ -185,7 +187,7 @@ async def test_remember_without_keyring_says_so(bao, userpass, monkeypatch):
         await pilot.pause()
         assert "no usable keyring" in str(screen.query_one("#signin-keyring", Static).render())
         await pilot.click("#submit")
-        await wait_for(pilot, lambda: app.session_ready, "session")
+        await wait_for(pilot, lambda: app.session.ready, "session")
 
 
 class EditorScreen(Screen[None]):
@@ -199,14 +201,14 @@ async def test_token_lost_relogin_keeps_place_and_edits(bao, root_client):
     token = root_client.auth.token.create(policies=["default"], ttl="1h")["auth"]["client_token"]
     app = make_app(AppConfig(connection=ConnectionSettings(addr=bao.addr, token=token), initial_view="policies"), tick=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.session_ready, "session")
+        await wait_for(pilot, lambda: app.session.ready, "session")
         editor = EditorScreen()
         await app.push_screen(editor)
         editor.query_one("#draft", Input).value = "half-typed secret value"
         # The token is revoked behind our back; the next call finds out.
         root_client.auth.token.revoke(token)
-        app.vault.submit(Gateway.lookup_self, action="checking the token")
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in over the editor")
+        app.worker.submit(Call(Gateway.lookup_self), action="checking the token")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in over the editor")
         await pilot.pause()
         assert editor in app.screen_stack
         fresh = root_client.auth.token.create(policies=["default"], ttl="1h")["auth"]["client_token"]
@@ -216,7 +218,7 @@ async def test_token_lost_relogin_keeps_place_and_edits(bao, root_client):
         await wait_for(pilot, lambda: app.screen is editor, "back to the editor")
         assert editor.query_one("#draft", Input).value == "half-typed secret value"
         assert app.gateway.settings.token == fresh
-        assert app.token is not None
+        assert app.session.token is not None
 
 
 async def test_token_expiry_brings_sign_in(bao, root_client):
@@ -225,8 +227,8 @@ async def test_token_expiry_brings_sign_in(bao, root_client):
     seen = []
     app = make_app(AppConfig(connection=ConnectionSettings(addr=bao.addr, token=token), initial_view="policies"), tick=False)
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
-        await wait_for(pilot, lambda: app.session_ready, "session")
-        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), "sign-in after expiry", steps=200)
+        await wait_for(pilot, lambda: app.session.ready, "session")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in after expiry", steps=200)
         await pilot.pause()
         assert any(isinstance(m, TokenLost) for m in seen)
         assert "Your session ended" in str(app.screen.query_one("#signin-reason", Static).render())

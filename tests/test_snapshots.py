@@ -9,7 +9,6 @@ import hvac
 import pytest
 
 from tests.helpers import view_mounted
-
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.demo.servers import BaoServer
@@ -54,8 +53,7 @@ def test_browser_snapshot(snap_compare, snapshot_server):
                     break
             await pilot.pause(0.05)
         # The port is random: show a fixed address so the snapshot is stable.
-        app.server = replace(app.server, address="http://127.0.0.1:8200")
-        app.session_version += 1
+        app.update_session(addr="http://127.0.0.1:8200", server=replace(app.session.server, address="http://127.0.0.1:8200"))
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
 

@@ -85,13 +85,13 @@ async def test_skip_verify_shows_a_visible_warning(tls_bao):
         warnings.simplefilter("ignore")
         async with app.run_test(size=(160, 36)) as pilot:
             for _ in range(100):
-                if app.session_ready:
+                if app.session.ready:
                     break
                 await pilot.pause(0.05)
-            assert app.session_ready
+            assert app.session.ready
             await pilot.pause()
             bar = app.screen.query_one("#session-bar")
-            assert "TLS NOT VERIFIED" in str(bar.render_bar())
+            assert "TLS NOT VERIFIED" in str(bar.render())
 
 
 async def test_untrusted_certificate_in_the_app_names_the_ca_option(tls_bao):

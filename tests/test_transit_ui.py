@@ -6,16 +6,16 @@ import base64
 from datetime import datetime, timezone
 
 import pytest
+from conftest import unique
+from helpers import app_for, wait_for, wait_ready
 from rich.text import Text
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
-from conftest import unique
-from helpers import app_for, wait_for, wait_ready
 from vault_tui.screens.modals import ConfirmScreen
-from vault_tui.views.transit.screen import TransitScreen
 from vault_tui.vault.transit_models import Operation
 from vault_tui.views.transit.forms import CreateKeyScreen, KeyConfigScreen
 from vault_tui.views.transit.history import TransitHistory
+from vault_tui.views.transit.screen import TransitScreen
 
 
 @pytest.fixture
@@ -341,8 +341,8 @@ async def test_permission_denied_shown(settings, bao, root_client, mount):
 
 def test_snapshot(snap_compare, settings, root_client, monkeypatch):
     """The playground after a failed verify. Volatile text (port, times) is pinned."""
-    import vault_tui.views.transit.screen as transit_screen
     import vault_tui.views.transit.keys as transit_keys
+    import vault_tui.views.transit.screen as transit_screen
     from vault_tui.widgets.session_bar import SessionBar
 
     mount = "snapshot-transit"
@@ -355,7 +355,9 @@ def test_snapshot(snap_compare, settings, root_client, monkeypatch):
     root_client.secrets.transit.create_key("signer", key_type="ed25519", mount_point=mount)
     monkeypatch.setattr(transit_keys, "_when", lambda value: "2026-01-01 12:00:00 UTC")
     monkeypatch.setattr(transit_screen, "utcnow", lambda: datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc))
-    monkeypatch.setattr(SessionBar, "render_bar", lambda self: Text("vault-tui  OpenBao  http://127.0.0.1:PORT  token [root]"))
+    import vault_tui.widgets.session_bar as session_bar
+
+    monkeypatch.setattr(session_bar, "render_bar", lambda *a, **k: Text("vault-tui  OpenBao  http://127.0.0.1:PORT  token [root]"))
     app = app_for(settings, initial_view="transit")
     app._tick_enabled = False
 

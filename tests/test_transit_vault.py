@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from conftest import unique
+
 from vault_tui.vault import transit
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import InvalidRequest, PermissionDenied, ReadOnlyMode

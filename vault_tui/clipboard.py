@@ -12,9 +12,44 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Callable
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import pyperclip
+
+T = TypeVar("T")
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text.split(". ")[0][:200]
+
+
+async def _in_daemon_thread(fn: Callable[..., T], *args: object) -> T:
+    """Run a clipboard call in a daemon thread: a hung xclip never keeps the app from quitting."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = fn(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting side
+            loop.call_soon_threadsafe(_settle, future, None, error)
+        else:
+            loop.call_soon_threadsafe(_settle, future, result, None)
+
+    threading.Thread(target=run, name="clipboard", daemon=True).start()
+    return await future
+
+
+def _settle(future: asyncio.Future[T], result: T | None, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)  # type: ignore[arg-type]
 
 
 def _digest(text: str) -> str:
@@ -35,19 +70,22 @@ class Clipboard:
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
         self.last_method = ""
+        self.system_problem = ""  # why the system clipboard is unusable (pyperclip's words), once known
+        self._pending: tuple[int, str, str] | None = None  # (generation, digest, method) not cleared yet
 
     async def copy(self, text: str) -> str:
         """Copy ``text``; returns the method used ("system" or "osc52")."""
         self._generation += 1
         generation = self._generation
         digest = _digest(text)
-        method = await asyncio.to_thread(self._copy_system, text)
+        method = await _in_daemon_thread(self._copy_system, text)
         if method is None:
             self._osc52(text)
             method = "osc52"
         self.last_method = method
         if self._task is not None:
             self._task.cancel()
+        self._pending = (generation, digest, method)
         if self.clear_after > 0:
             self._task = asyncio.create_task(self._clear_later(generation, digest, method))
         return method
@@ -56,17 +94,34 @@ class Clipboard:
         try:
             self._backend.copy(text)  # type: ignore[attr-defined]
             return "system"
-        except Exception:  # pyperclip.PyperclipException and friends: no clipboard here
+        except Exception as error:  # pyperclip.PyperclipException and friends: no clipboard here
+            self.system_problem = self.system_problem or _first_sentence(str(error))
             return None
 
     async def _clear_later(self, generation: int, digest: str, method: str) -> None:
         await asyncio.sleep(self.clear_after)
         if generation != self._generation:
             return  # we copied something newer; that copy owns the clear
+        await self._clear(digest, method)
+        self._pending = None
+
+    async def _clear(self, digest: str, method: str) -> None:
         if method == "system":
-            await asyncio.to_thread(self._clear_system_if_unchanged, digest)
+            await _in_daemon_thread(self._clear_system_if_unchanged, digest)
         else:
             self._osc52("")
+
+    async def clear_if_ours(self, timeout: float = 0.5) -> None:
+        """On quit: clear what vault-tui put on the clipboard, unless something else replaced it."""
+        pending, self._pending = self._pending, None
+        self.cancel()
+        if pending is None:
+            return
+        _generation, digest, method = pending
+        try:
+            await asyncio.wait_for(self._clear(digest, method), timeout)
+        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - quitting must not hang or fail here
+            pass
 
     def _clear_system_if_unchanged(self, digest: str) -> bool:
         try:

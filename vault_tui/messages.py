@@ -1,8 +1,12 @@
-"""Messages shared across the app. Results of Vault calls arrive as these, posted by the worker."""
+"""Messages shared across the app, all dataclasses. Results of Vault calls arrive as these.
+
+A view's own messages are nested classes of the view (e.g. ``PathTree.Loaded``); only what more
+than one part of the app handles lives here.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from textual.message import Message
 
@@ -10,63 +14,53 @@ from .vault.errors import VaultError
 from .vault.models import Mount, ServerInfo, TokenInfo
 
 
+@dataclass
 class VaultFailed(Message):
     """A Vault call failed. ``action`` says what was being done, in words, for the UI."""
 
-    def __init__(self, error: VaultError, action: str = "", key: str | None = None) -> None:
-        super().__init__()
-        self.error = error
-        self.action = action
-        self.key = key
+    error: VaultError
+    action: str = ""
+    key: str | None = None
 
 
-class VaultResult(Message):
-    """A generic typed result: ``result`` is a frozen dataclass (or a tuple of them)."""
-
-    def __init__(self, result: Any, key: str | None = None) -> None:
-        super().__init__()
-        self.result = result
-        self.key = key
-
-
+@dataclass
 class SessionReady(Message):
-    def __init__(self, server: ServerInfo, token: TokenInfo) -> None:
-        super().__init__()
-        self.server = server
-        self.token = token
+    """Connected and the token checked: the session can start (or carry on)."""
+
+    server: ServerInfo
+    token: TokenInfo
 
 
+@dataclass
 class ConnectFailed(Message):
-    def __init__(self, error: VaultError, server: ServerInfo | None = None) -> None:
-        super().__init__()
-        self.error = error
-        self.server = server
+    error: VaultError
+    server: ServerInfo | None = None
 
 
+@dataclass
 class TokenRenewed(Message):
-    def __init__(self, token: TokenInfo) -> None:
-        super().__init__()
-        self.token = token
+    token: TokenInfo
 
 
+@dataclass
 class TokenLost(Message):
     """The session token can no longer be used (expired, revoked, max TTL reached)."""
 
-    def __init__(self, error: VaultError) -> None:
-        super().__init__()
-        self.error = error
+    error: VaultError
 
 
+@dataclass
+class LinkChanged(Message):
+    """The health of the connection changed: another node, sealed, unreachable, back."""
+
+    link: str  # a session.Link value
+    addr: str  # the node vault-tui now talks to
+    leader_addr: str = ""
+    problem: str = ""  # why it is not healthy, one sentence
+    moved_from: str = ""  # set when vault-tui moved to another node by itself
+    server: ServerInfo | None = None
+
+
+@dataclass
 class MountsLoaded(Message):
-    def __init__(self, mounts: tuple[Mount, ...]) -> None:
-        super().__init__()
-        self.mounts = mounts
-
-
-class Notice(Message):
-    """Something for the status line / a toast."""
-
-    def __init__(self, text: str, severity: str = "information") -> None:
-        super().__init__()
-        self.text = text
-        self.severity = severity
+    mounts: tuple[Mount, ...]

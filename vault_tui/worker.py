@@ -1,17 +1,25 @@
-"""The background Vault worker.
+"""The background Vault worker: the one way the UI talks to Vault.
 
-One :class:`VaultWorker` per app owns the :class:`~vault_tui.vault.gateway.Gateway` (and so every
-hvac client), runs every network call in its thread pools, and turns results into Textual
-messages posted to whoever asked. Widgets never call hvac.
+One :class:`VaultWorker` per app (``app.worker``) owns the
+:class:`~vault_tui.vault.gateway.Gateway` (and so every hvac client) and runs every network call
+in its pools of daemon threads. Widgets never call hvac. There are two ways in:
 
-* Calls run in a small *interactive* pool (what the user just asked for) or a bounded
-  *background* pool (bulk work such as lease TTL look-ups), so bulk work never queues ahead of
-  a click. hvac clients are per thread (see ``Gateway.client``).
-* A request can carry a ``key``: a newer request with the same key makes the older one stale,
-  and a stale reply is dropped, never posted. This is what keeps a slow answer for a node the
-  user has left from overwriting the one they are looking at.
-* It keeps the session token alive: it renews a renewable token at about two thirds of its
-  TTL and posts :class:`TokenRenewed`, or :class:`TokenLost` when it can't.
+* ``worker.submit(Call(fn, *args), to=widget, done=..., failed=..., key=...)`` — fire and post:
+  the call runs in a thread and its outcome is posted to ``to`` as a message. With ``key``, a
+  newer request with the same key makes the older one stale, and a stale reply is dropped.
+  ``worker.submit_pages`` is the same for a call that yields pages (folder listings).
+* ``await worker.call(fn, *args)`` — inside an ``async`` Textual worker, for flows that need
+  the result in hand (raises :class:`~vault_tui.vault.errors.VaultError`).
+
+``fn`` is always a Vault-layer function whose first parameter is the gateway; ``Call`` and
+``call`` are typed with :class:`~typing.ParamSpec`, so mypy checks the arguments.
+
+Calls run in a small *interactive* pool (what the user just asked for) or a bounded
+*background* pool (bulk work such as lease TTL look-ups), so bulk work never queues ahead of a
+key press. The pools' threads are daemons: quitting never waits for a call that hangs.
+
+The session side (connecting, keeping the token alive, watching the node's health, moving to
+another node of a cluster) lives in :mod:`vault_tui.connection`, which uses this worker.
 """
 
 from __future__ import annotations
@@ -19,28 +27,58 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar
 
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from .messages import ConnectFailed, SessionReady, TokenLost, TokenRenewed, VaultFailed
-from .vault.errors import TokenInvalid, Unreachable, VaultError, map_exception
+from .messages import VaultFailed
+from .pool import DaemonPool
+from .vault.errors import Unreachable, VaultError, map_exception
 from .vault.gateway import Gateway
-from .vault.models import TokenInfo
 
 if TYPE_CHECKING:
     from textual.app import App
 
+P = ParamSpec("P")
 T = TypeVar("T")
+Page = TypeVar("Page")
+
+
+class Call(Generic[T]):
+    """A Vault-layer call waiting to run: ``Call(kv.read_metadata, "secret/", "app/db")``."""
+
+    __slots__ = ("fn", "args", "kwargs", "name")
+
+    def __init__(self, fn: Callable[Concatenate[Gateway, P], T], /, *args: P.args, **kwargs: P.kwargs) -> None:
+        self.fn: Callable[..., T] = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.name = getattr(fn, "__name__", "vault")
+
+    def run(self, gateway: Gateway) -> T:
+        return self.fn(gateway, *self.args, **self.kwargs)
+
+    def __repr__(self) -> str:  # never the arguments: they may hold secrets
+        return f"Call({self.name})"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What :meth:`VaultWorker.submit` returns: the request number and its key."""
+
+    number: int
+    key: str | None
 
 
 class VaultWorker:
+    """Runs Vault calls off the event loop and posts typed messages back."""
+
     def __init__(
         self,
-        app: "App[Any]",
+        app: App[Any],
         gateway: Gateway,
         *,
         interactive_threads: int = 3,
@@ -48,20 +86,65 @@ class VaultWorker:
     ) -> None:
         self.app = app
         self.gateway = gateway
-        self._interactive = ThreadPoolExecutor(interactive_threads, thread_name_prefix="vault-ui")
-        self._background = ThreadPoolExecutor(background_threads, thread_name_prefix="vault-bg")
+        self._interactive = DaemonPool(interactive_threads, "vault-ui")
+        self._background = DaemonPool(background_threads, "vault-bg")
         self._tickets = itertools.count(1)
         self._latest: dict[str, int] = {}
-        self._renew_task: asyncio.Task[None] | None = None
-        self.token: TokenInfo | None = None
-        self.requests_sent = 0  # for tests and the status bar
+        self.requests_sent = 0  # for tests and benchmarks
+        self.on_success: Callable[[], None] | None = None  # the connection watcher's "server answered"
+        self.on_failure: Callable[[VaultError], None] | None = None  # … and "it failed like this"
         self._closed = False
 
-    # -- generic request ----------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- awaiting a result ----------------------------------------------------------------------
+    async def call(self, fn: Callable[Concatenate[Gateway, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``fn(gateway, *args, **kwargs)`` in the interactive pool and return its result."""
+        return await self._call(Call(fn, *args, **kwargs), background=False)
+
+    async def call_background(
+        self, fn: Callable[Concatenate[Gateway, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Like :meth:`call`, in the bounded background pool (bulk work)."""
+        return await self._call(Call(fn, *args, **kwargs), background=True)
+
+    async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking non-Vault call (keyring, config file) in a daemon thread."""
+        if self._closed:
+            raise Unreachable("the app is shutting down")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._interactive, functools.partial(fn, *args, **kwargs))
+
+    async def _call(self, call: Call[T], *, background: bool) -> T:
+        if self._closed:
+            raise Unreachable("the app is shutting down")
+        pool = self._background if background else self._interactive
+        loop = asyncio.get_running_loop()
+        self.requests_sent += 1
+        try:
+            result = await loop.run_in_executor(pool, call.run, self.gateway)
+        except VaultError as error:
+            self._report_failure(error)
+            raise
+        except Exception as exc:  # noqa: BLE001 - everything from a call becomes a VaultError
+            mapped = map_exception(exc)
+            self._report_failure(mapped)
+            raise mapped from None
+        if self.on_success is not None:
+            self.on_success()
+        return result
+
+    def _report_failure(self, error: VaultError) -> None:
+        if self.on_failure is not None:
+            self.on_failure(error)
+
+    # -- fire and post --------------------------------------------------------------------------
     def submit(
         self,
-        fn: Callable[..., T],
-        *args: Any,
+        call: Call[T],
+        *,
         to: MessagePump | None = None,
         done: Callable[[T], Message | None] | None = None,
         failed: Callable[[VaultError], Message | None] | None = None,
@@ -69,167 +152,103 @@ class VaultWorker:
         key: str | None = None,
         background: bool = False,
         group: str = "vault",
-    ) -> int:
-        """Run ``fn(gateway, *args)`` in a worker thread and post the outcome to ``to``.
+    ) -> Ticket:
+        """Run ``call`` in a thread and post the outcome to ``to`` (default: the app).
 
         ``done(result)`` builds the success message; ``failed(error)`` the failure one
-        (default: :class:`VaultFailed`). With ``key``, only the newest request's reply is posted.
-        Returns the request's ticket number.
+        (default: :class:`~vault_tui.messages.VaultFailed`). With ``key``, only the newest
+        request's reply is posted.
         """
-        ticket = next(self._tickets)
-        if key is not None:
-            self._latest[key] = ticket
+        ticket = self._ticket(key)
         target = to or self.app
-        self.app.run_worker(
-            self._run(ticket, fn, args, target, done, failed, action, key, background),
-            group=group,
-            exit_on_error=False,
-            name=action or getattr(fn, "__name__", "vault"),
-            description=action,
-        )
+
+        async def run() -> None:
+            error: VaultError | None = None
+            result: Any = None
+            try:
+                result = await self._call(call, background=background)
+            except VaultError as caught:
+                error = caught
+            if not self.is_current(ticket):
+                return  # a newer request with the same key owns the answer
+            message: Message | None
+            if error is not None:
+                message = failed(error) if failed else VaultFailed(error, action, key)
+            else:
+                message = done(result) if done else None
+            if message is not None:
+                target.post_message(message)
+
+        self._start(run(), group, action or call.name)
         return ticket
 
-    def is_current(self, key: str, ticket: int) -> bool:
-        return self._latest.get(key) == ticket
+    def submit_pages(
+        self,
+        call: Call[Iterable[Page]],
+        *,
+        to: MessagePump,
+        page: Callable[[Page, bool], Message],
+        done: Callable[[int], Message | None],
+        failed: Callable[[VaultError], Message | None],
+        action: str = "",
+        key: str | None = None,
+    ) -> Ticket:
+        """Run a call that yields pages; post ``page(item, first)`` for each as it arrives.
+
+        When the request goes stale (a newer one with the same key) the thread stops fetching
+        more pages. ``done(count)`` follows the last page.
+        """
+        ticket = self._ticket(key)
+
+        def fetch(gateway: Gateway) -> int:
+            count = 0
+            for item in call.run(gateway):
+                if not self.is_current(ticket):
+                    break
+                to.post_message(page(item, count == 0))
+                count += 1
+            return count
+
+        paged: Call[int] = Call(fetch)
+        paged.name = call.name
+
+        async def run() -> None:
+            try:
+                count = await self._call(paged, background=False)
+            except VaultError as error:
+                if self.is_current(ticket):
+                    message = failed(error)
+                    if message is not None:
+                        to.post_message(message)
+                return
+            if self.is_current(ticket):
+                message = done(count)
+                if message is not None:
+                    to.post_message(message)
+
+        self._start(run(), "vault", action or call.name)
+        return ticket
+
+    def _ticket(self, key: str | None) -> Ticket:
+        number = next(self._tickets)
+        if key is not None:
+            self._latest[key] = number
+        return Ticket(number, key)
+
+    def _start(self, coroutine: Any, group: str, name: str) -> None:
+        if self._closed:
+            coroutine.close()
+            return
+        self.app.run_worker(coroutine, group=group, exit_on_error=False, name=name, description=name)
+
+    def is_current(self, ticket: Ticket) -> bool:
+        return ticket.key is None or self._latest.get(ticket.key) == ticket.number
 
     def cancel_key(self, key: str) -> None:
         """Make any in-flight reply for ``key`` stale."""
         self._latest[key] = next(self._tickets)
 
-    async def call(self, fn: Callable[..., T], *args: Any, background: bool = False) -> T:
-        """Await ``fn(gateway, *args)`` from async code (raises :class:`VaultError`)."""
-        if self._closed:
-            raise Unreachable("the app is shutting down")
-        pool = self._background if background else self._interactive
-        loop = asyncio.get_running_loop()
-        self.requests_sent += 1
-        try:
-            return await loop.run_in_executor(pool, functools.partial(fn, self.gateway, *args))
-        except VaultError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - everything from a call becomes a VaultError
-            raise map_exception(exc) from None
-
-    async def _run(
-        self,
-        ticket: int,
-        fn: Callable[..., Any],
-        args: tuple[Any, ...],
-        target: MessagePump,
-        done: Callable[[Any], Message | None] | None,
-        failed: Callable[[VaultError], Message | None] | None,
-        action: str,
-        key: str | None,
-        background: bool,
-    ) -> None:
-        error: VaultError | None = None
-        try:
-            result = await self.call(fn, *args, background=background)
-        except VaultError as caught:
-            error = caught
-        if key is not None and not self.is_current(key, ticket):
-            return  # a newer request with the same key owns the answer
-        message: Message | None
-        if error is not None:
-            if isinstance(error, TokenInvalid) and self.token is not None:
-                self.app.post_message(TokenLost(error))
-            message = failed(error) if failed else VaultFailed(error, action, key)
-        else:
-            message = done(result) if done else None
-        if message is not None:
-            target.post_message(message)
-
-    # -- session ------------------------------------------------------------------------------
-    def connect(self) -> None:
-        """Detect the server, check the token, then post SessionReady or ConnectFailed."""
-        self.app.run_worker(self._connect(), group="session", exclusive=True, exit_on_error=False)
-
-    async def _connect(self) -> None:
-        server = None
-        try:
-            server = await self.call(Gateway.server_info)
-            if server.sealed:
-                from .vault.errors import Sealed
-
-                raise Sealed(f"the server at {server.address} is sealed: unseal it, then retry")
-            token = await self.call(Gateway.lookup_self)
-        except VaultError as error:
-            self.app.post_message(ConnectFailed(error, server))
-            return
-        self.token = token
-        self.app.post_message(SessionReady(server, token))
-        self.start_renewal()
-
-    def start_renewal(self) -> None:
-        if self._renew_task is None or self._renew_task.done():
-            self._renew_task = asyncio.create_task(self._renew_loop())
-
-    def renew_delay(self, token: TokenInfo, now: datetime | None = None) -> float | None:
-        """Seconds until the token should be renewed (two thirds into its remaining life)."""
-        if token.expire_time is None:
-            return None
-        now = now or datetime.now(timezone.utc)
-        remaining = (token.expire_time - now).total_seconds()
-        if remaining <= 0:
-            return 0.0
-        return max(1.0, remaining * 2 / 3) if remaining > 3 else 0.0
-
-    async def _renew_loop(self) -> None:
-        while not self._closed:
-            token = self.token
-            if token is None or token.expire_time is None:
-                return
-            delay = self.renew_delay(token)
-            if delay is None:
-                return
-            await asyncio.sleep(delay)
-            if self.token is not token:
-                continue  # a new session replaced it
-            try:
-                if token.renewable:
-                    fresh = await self.call(Gateway.renew_self)
-                else:
-                    fresh = await self.call(Gateway.lookup_self)
-            except TokenInvalid as error:
-                self.token = None
-                self.app.post_message(TokenLost(error))
-                return
-            except VaultError:
-                await asyncio.sleep(5)
-                continue
-            if not token.renewable or (
-                fresh.expire_time and token.expire_time and fresh.expire_time <= token.expire_time
-            ):
-                # Not renewable, or max TTL reached: wait until it runs out, then report it lost.
-                remaining = (
-                    (fresh.expire_time - datetime.now(timezone.utc)).total_seconds()
-                    if fresh.expire_time
-                    else 0
-                )
-                self.token = fresh
-                self.app.post_message(TokenRenewed(fresh))
-                await asyncio.sleep(max(0.0, remaining))
-                if self.token is fresh:
-                    self.token = None
-                    self.app.post_message(
-                        TokenLost(TokenInvalid("the session token reached its maximum TTL and expired"))
-                    )
-                return
-            self.token = fresh
-            self.app.post_message(TokenRenewed(fresh))
-
-    def adopt_token(self, token_value: str, info: TokenInfo) -> None:
-        """Use a new token (after sign-in), keeping the server connection settings."""
-        self.gateway.set_token(token_value)
-        self.token = info
-        if self._renew_task is not None:
-            self._renew_task.cancel()
-            self._renew_task = None
-        self.start_renewal()
-
     def close(self) -> None:
         self._closed = True
-        if self._renew_task is not None:
-            self._renew_task.cancel()
-        self._interactive.shutdown(wait=False, cancel_futures=True)
-        self._background.shutdown(wait=False, cancel_futures=True)
+        self._interactive.shutdown(cancel_futures=True)
+        self._background.shutdown(cancel_futures=True)

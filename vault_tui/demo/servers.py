@@ -7,20 +7,20 @@ Everything listens on 127.0.0.1 or a Unix socket, and everything is removed on s
 from __future__ import annotations
 
 import atexit
-import threading
-from collections import deque
 import os
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
-import ssl
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -1,8 +1,13 @@
-"""Small modal screens: confirmations, prompts, help, the ``:`` command line, connection errors."""
+"""Dialogs shared by every view: confirmations, prompts, help, the ``:`` command line, errors.
+
+Every dialog derives from :class:`Dialog` and is styled by ``modals.tcss`` (one style for all:
+a centred box, its title, body, buttons and error line). Untrusted text is always plain.
+"""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -13,22 +18,24 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from ..safe import safe_text, visible
+from ..vault.errors import PermissionDenied, Sealed, TLSFailure, TokenInvalid, Unreachable, VaultError
+
+R = TypeVar("R")
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class Dialog(ModalScreen[R]):
+    """Base of every vault-tui dialog: centred over the dimmed view (see ``modals.tcss``)."""
+
+    def action_leave_field(self) -> None:
+        """Escape inside a text field leaves the field; a second escape cancels the dialog."""
+        cancel = getattr(self, "action_cancel", None)
+        if callable(cancel):
+            cancel()
+
+
+class ConfirmScreen(Dialog[bool]):
     """Yes/no. ``body`` is untrusted-safe (shown as plain text)."""
 
-    DEFAULT_CSS = """
-    ConfirmScreen, TypedConfirmScreen, PromptScreen { align: center middle; }
-    .modal-box { width: 72; max-width: 95%; height: auto; max-height: 90%; border: thick $error 60%;
-                 background: $surface; padding: 1 2; }
-    .modal-box.-calm { border: thick $primary 60%; }
-    .modal-title { text-style: bold; margin-bottom: 1; }
-    .modal-body { margin-bottom: 1; height: auto; max-height: 20; }
-    .modal-buttons { height: auto; align-horizontal: right; margin-top: 1; }
-    .modal-buttons Button { margin-left: 2; }
-    .modal-error { color: $error; height: auto; }
-    """
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel"),
         Binding("y", "confirm", "Yes", id="modal.yes"),
@@ -43,11 +50,11 @@ class ConfirmScreen(ModalScreen[bool]):
         self._danger = danger
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box" + ("" if self._danger else " -calm")):
-            yield Static(safe_text(self._title), classes="modal-title")
+        with Vertical(classes="dialog" + ("" if self._danger else " -calm")):
+            yield Static(safe_text(self._title), classes="dialog-title")
             body = self._body if isinstance(self._body, Text) else Text(visible(self._body, multiline=True))
-            yield Static(body, classes="modal-body")
-            with Horizontal(classes="modal-buttons"):
+            yield Static(body, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="error" if self._danger else "primary")
 
@@ -63,7 +70,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class TypedConfirmScreen(ModalScreen[bool]):
+class TypedConfirmScreen(Dialog[bool]):
     """A destructive action confirmed by typing ``expected`` exactly."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
@@ -76,17 +83,17 @@ class TypedConfirmScreen(ModalScreen[bool]):
         self._confirm_label = confirm_label
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Static(safe_text(self._title), classes="modal-title")
+        with Vertical(classes="dialog"):
+            yield Static(safe_text(self._title), classes="dialog-title")
             body = self._body if isinstance(self._body, Text) else Text(visible(self._body, multiline=True))
-            yield Static(body, classes="modal-body")
+            yield Static(body, classes="dialog-body")
             prompt = Text("Type ")
             prompt.append(visible(self.expected), style="bold")
             prompt.append(" to confirm:")
             yield Static(prompt)
             yield Input(id="typed", placeholder=visible(self.expected))
-            yield Static("", id="typed-error", classes="modal-error")
-            with Horizontal(classes="modal-buttons"):
+            yield Static("", id="typed-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="error", disabled=True)
 
@@ -110,7 +117,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class PromptScreen(ModalScreen[str | None]):
+class PromptScreen(Dialog[str | None]):
     """Ask for one line of text."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
@@ -124,12 +131,12 @@ class PromptScreen(ModalScreen[str | None]):
         self._placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box -calm"):
-            yield Static(safe_text(self._title), classes="modal-title")
+        with Vertical(classes="dialog -calm"):
+            yield Static(safe_text(self._title), classes="dialog-title")
             if self._label:
                 yield Static(Text(visible(self._label, multiline=True)))
             yield Input(self._value, id="prompt", password=self._password, placeholder=self._placeholder)
-            with Horizontal(classes="modal-buttons"):
+            with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", id="ok", variant="primary")
 
@@ -146,15 +153,9 @@ class PromptScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class HelpScreen(ModalScreen[None]):
-    """The keys active in the view the user came from."""
+class HelpScreen(Dialog[None]):
+    """The keys active in the view the user came from, written as a person types them."""
 
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 90; max-width: 95%; height: 80%; border: thick $primary 60%; background: $surface; padding: 0 1; }
-    HelpScreen DataTable { height: 1fr; }
-    HelpScreen .help-title { text-style: bold; padding: 1 0; }
-    """
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss_help", "Close", id="help.close"),
     ]
@@ -165,10 +166,14 @@ class HelpScreen(ModalScreen[None]):
         self.rows = list(rows)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(f"Keys — {self.view_name}", classes="help-title", markup=False)
+        with Vertical(classes="dialog -calm -wide -tall"):
+            yield Static(f"Keys — {self.view_name}", classes="dialog-title", markup=False)
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            yield Static("Press esc to close. Keys can be remapped in the config file's [keymap] table, by binding id.", markup=False)
+            yield Static(
+                "esc closes. Keys can be remapped in the config file's [keymap] table, by binding id.",
+                classes="dialog-note",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -181,17 +186,13 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class CommandLineScreen(ModalScreen[str | None]):
+class CommandLineScreen(Dialog[str | None]):
     """k9s-style ``:`` command mode: ``:kv``, ``:leases``, ``:transit``, ``:policies``, ``:ctx NAME``, ``:q``."""
 
-    DEFAULT_CSS = """
-    CommandLineScreen { align: center bottom; }
-    CommandLineScreen > Input { dock: bottom; margin: 0 0 1 0; border: tall $accent; }
-    """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="command.cancel")]
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=":kv  :leases  :transit  :policies  :ctx NAME  :ns NAME  :q", id="command", value="")
+        yield Input(placeholder=":kv  :leases  :transit  :cluster  :open PATH  :ctx NAME  :ns NAME  :q", id="command")
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
@@ -201,15 +202,9 @@ class CommandLineScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConnectErrorScreen(ModalScreen[str]):
+class ConnectErrorScreen(Dialog[str]):
     """Why the app could not connect (down, sealed, 403, TLS), with retry. Never a traceback."""
 
-    DEFAULT_CSS = """
-    ConnectErrorScreen { align: center middle; }
-    ConnectErrorScreen > Vertical { width: 84; max-width: 95%; height: auto; border: thick $error; background: $surface; padding: 1 2; }
-    ConnectErrorScreen .title { text-style: bold; color: $error; margin-bottom: 1; }
-    ConnectErrorScreen .detail { margin-bottom: 1; }
-    """
     BINDINGS = [
         Binding("r", "retry", "Retry", id="connect.retry"),
         Binding("s", "sign_in", "Sign in", id="connect.sign_in"),
@@ -223,19 +218,24 @@ class ConnectErrorScreen(ModalScreen[str]):
         self.hint = hint
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(safe_text(self.title_text), classes="title", id="connect-title")
-            yield Static(Text(visible(self.detail, multiline=True)), classes="detail", id="connect-detail")
+        with Vertical(classes="dialog -wide"):
+            yield Static(safe_text(self.title_text), classes="dialog-title -error", id="connect-title")
+            yield Static(Text(visible(self.detail, multiline=True)), classes="dialog-body", id="connect-detail")
             if self.hint:
-                yield Static(Text(self.hint, style="dim"), id="connect-hint")
-            with Horizontal(classes="modal-buttons"):
-                yield Button("Retry (r)", id="retry", variant="primary")
+                yield Static(Text(self.hint), classes="dialog-note", id="connect-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Sign in (s)", id="sign-in")
                 yield Button("Quit (q)", id="quit")
+                yield Button("Retry (r)", id="retry", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#retry", Button).focus()
 
     @on(Button.Pressed, "#retry")
     def action_retry(self) -> None:
         self.dismiss("retry")
 
+    @on(Button.Pressed, "#sign-in")
     def action_sign_in(self) -> None:
         self.dismiss("sign_in")
 
@@ -244,14 +244,9 @@ class ConnectErrorScreen(ModalScreen[str]):
         self.dismiss("quit")
 
 
-class MessageScreen(ModalScreen[None]):
-    """Show a block of plain text (e.g. both sides of a CAS conflict)."""
+class MessageScreen(Dialog[None]):
+    """Show a block of plain text (a value, a report)."""
 
-    DEFAULT_CSS = """
-    MessageScreen { align: center middle; }
-    MessageScreen > Vertical { width: 100; max-width: 95%; height: auto; max-height: 90%; border: thick $warning; background: $surface; padding: 1 2; }
-    MessageScreen VerticalScroll { height: auto; max-height: 30; }
-    """
     BINDINGS = [Binding("escape,enter,q", "close", "Close", id="message.close")]
 
     def __init__(self, title: str, body: Text | str) -> None:
@@ -260,12 +255,12 @@ class MessageScreen(ModalScreen[None]):
         self._body = body
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(safe_text(self._title), classes="modal-title")
-            with VerticalScroll():
+        with Vertical(classes="dialog -calm -wide"):
+            yield Label(safe_text(self._title), classes="dialog-title")
+            with VerticalScroll(classes="dialog-scroll"):
                 body = self._body if isinstance(self._body, Text) else Text(visible(self._body, multiline=True))
                 yield Static(body)
-            with Horizontal(classes="modal-buttons"):
+            with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close", variant="primary")
 
     @on(Button.Pressed, "#close")
@@ -273,15 +268,9 @@ class MessageScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class QuitLeasesScreen(ModalScreen[str]):
+class QuitLeasesScreen(Dialog[str]):
     """On quit: this session issued leases. Revoke them, keep them, or stay."""
 
-    DEFAULT_CSS = """
-    QuitLeasesScreen { align: center middle; }
-    QuitLeasesScreen > Vertical { width: 80; max-width: 95%; height: auto; border: thick $warning; background: $surface; padding: 1 2; }
-    QuitLeasesScreen Horizontal { height: auto; align-horizontal: right; margin-top: 1; }
-    QuitLeasesScreen Button { margin-left: 1; }
-    """
     BINDINGS = [Binding("escape", "stay", "Cancel", id="quit.cancel")]
 
     def __init__(self, lease_ids: list[str]) -> None:
@@ -289,13 +278,16 @@ class QuitLeasesScreen(ModalScreen[str]):
         self.lease_ids = lease_ids
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(f"This session issued {len(self.lease_ids)} lease(s) that are still live.", style="bold"))
+        with Vertical(classes="dialog -wide"):
+            yield Static(
+                Text(f"This session issued {len(self.lease_ids)} lease(s) that are still live.", style="bold"),
+                classes="dialog-title",
+            )
             shown = "\n".join(f"  {visible(lease_id)}" for lease_id in self.lease_ids[:8])
             more = f"\n  … and {len(self.lease_ids) - 8} more" if len(self.lease_ids) > 8 else ""
-            yield Static(Text(shown + more))
+            yield Static(Text(shown + more), classes="dialog-body")
             yield Static(Text("Revoke them before quitting? (Revoke waits for the server: sync=true.)"))
-            with Horizontal():
+            with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="stay")
                 yield Button("Quit, keep them", id="keep")
                 yield Button("Revoke and quit", id="revoke", variant="error")
@@ -309,3 +301,92 @@ class QuitLeasesScreen(ModalScreen[str]):
 
     def action_stay(self) -> None:
         self.dismiss("stay")
+
+
+def describe_connect_error(error: VaultError, addr: str) -> tuple[str, str, str]:
+    """(title, detail, hint) for the connection error screen."""
+    if isinstance(error, Sealed):
+        return ("The server is sealed", str(error), "Unseal it (bao operator unseal / vault operator unseal), then press r.")
+    if isinstance(error, TLSFailure):
+        return ("TLS: certificate not trusted", str(error), "Set VAULT_CACERT (or BAO_CACERT) to the server's CA file.")
+    if isinstance(error, Unreachable):
+        return (
+            f"The server at {addr} is down or unreachable",
+            str(error),
+            "Check VAULT_ADDR / --addr and that the server is running, then press r.",
+        )
+    if isinstance(error, TokenInvalid):
+        return ("The token was refused (403)", str(error), "Set VAULT_TOKEN, or press s to sign in.")
+    if isinstance(error, PermissionDenied):
+        return (
+            "Permission denied (403)",
+            str(error),
+            "The token cannot read what vault-tui needs; press s to sign in with another identity.",
+        )
+    return (error.title, str(error), "Press r to retry.")
+
+
+_KEY_NAMES = {
+    "question_mark": "?",
+    "colon": ":",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "space": "space",
+    "escape": "esc",
+    "enter": "enter",
+    "tab": "tab",
+    "shift+tab": "shift+tab",
+    "full_stop": ".",
+    "comma": ",",
+    "minus": "-",
+    "plus": "+",
+    "equals_sign": "=",
+    "exclamation_mark": "!",
+    "number_sign": "#",
+    "dollar_sign": "$",
+    "ampersand": "&",
+    "asterisk": "*",
+    "underscore": "_",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
+    "left_parenthesis": "(",
+    "right_parenthesis": ")",
+    "apostrophe": "'",
+    "quotation_mark": '"',
+    "grave_accent": "`",
+    "tilde": "~",
+    "vertical_line": "|",
+    "backslash": "\\",
+    "semicolon": ";",
+    "at": "@",
+    "circumflex_accent": "^",
+    "percent_sign": "%",
+}
+
+
+def key_as_typed(key: str) -> str:
+    """``left_square_bracket`` → ``[``, ``ctrl+k`` stays, ``R`` stays: keys as a person types them."""
+    parts = []
+    for part in key.split(","):
+        part = part.strip()
+        *mods, name = part.split("+")
+        shown = _KEY_NAMES.get(name, name)
+        parts.append("+".join([*mods, shown]))
+    return " / ".join(parts)
+
+
+def help_rows(bindings: Iterable[Any]) -> list[tuple[str, str, str]]:
+    """(key as typed, description, binding id) for each active binding, without repeats."""
+    rows: list[tuple[str, str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for active in bindings:
+        binding = active.binding
+        description = binding.description or binding.action
+        display = binding.key_display or key_as_typed(binding.key)
+        key = (display, description)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append((display, description, binding.id or ""))
+    return rows

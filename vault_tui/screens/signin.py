@@ -15,45 +15,33 @@ kept. It dismisses with ``(client_token, TokenInfo)``, or ``None`` when cancelle
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from ..context import vault_app
 from ..credentials import CredentialError, CredentialStore
 from ..safe import visible
-from ..vault.auth import (
-    DEFAULT_K8S_JWT_PATH,
-    DEFAULT_MOUNTS,
-    METHOD_LABELS,
-    METHODS,
-    LoginRequest,
-    LoginResult,
-    login,
-)
+from ..vault.auth import AUTH_METHOD, AUTH_METHODS, DEFAULT_K8S_JWT_PATH, AuthField, LoginRequest, LoginResult, login
 from ..vault.errors import VaultError
 from ..vault.gateway import Gateway
+from ..vault.models import TokenInfo
+from ..worker import Call
+from .modals import Dialog
 
-# field id -> (label, methods that use it, secret?)
-FIELDS: dict[str, tuple[str, tuple[str, ...], bool]] = {
-    "token": ("Token", ("token",), True),
-    "role": ("Role", ("approle", "kubernetes", "jwt"), False),
-    "secret_id": ("Secret ID", ("approle",), True),
-    "wrapped_secret_id": ("…or a wrapping token for the secret ID", ("approle",), True),
-    "username": ("Username", ("userpass", "ldap"), False),
-    "password": ("Password", ("userpass", "ldap"), True),
-    "jwt_path": ("Service-account JWT file", ("kubernetes",), False),
-    "jwt": ("JWT", ("jwt",), True),
-}
-ROLE_LABELS = {"approle": "Role ID", "kubernetes": "Role", "jwt": "Role (empty: the mount's default)"}
-SECRET_FIELDS = tuple(name for name, (_l, _m, secret) in FIELDS.items() if secret)
+# Every field any method has, in form order (a field shared by methods is one input).
+FIELDS: tuple[AuthField, ...] = tuple({f.name: f for m in AUTH_METHODS for f in m.fields}.values())
+SECRET_FIELDS = tuple(f.name for f in FIELDS if f.secret)
+
+
+def field_of(method: str, name: str) -> AuthField | None:
+    spec = AUTH_METHOD.get(method)
+    return next((f for f in spec.fields if f.name == name), None) if spec else None
 
 
 @dataclass(frozen=True)
@@ -75,7 +63,7 @@ def sign_in(
     remembered = ""
     note = ""
     if remember and store is not None:
-        if result.method == "approle" and result.secret_id:
+        if AUTH_METHOD[result.method].remembers == "secret_id" and result.secret_id:
             kind, secret = "secret_id", result.secret_id
         else:
             kind, secret = "token", result.client_token
@@ -91,10 +79,9 @@ def sign_in(
     return SignInOutcome(result, remembered, note)
 
 
-class SignInScreen(ModalScreen[tuple[str, Any] | None]):
+class SignInScreen(Dialog[tuple[str, TokenInfo] | None]):
     """Sign in with any auth method. Dismisses with ``(client_token, TokenInfo)`` or None."""
 
-    CSS_PATH = Path(__file__).parent / "signin.tcss"
     VIEW_TITLE = "Sign in"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="signin.cancel"),
@@ -134,18 +121,18 @@ class SignInScreen(ModalScreen[tuple[str, Any] | None]):
 
     @property
     def profile(self) -> str:
-        return getattr(self.app.config, "profile", None) or "default"  # type: ignore[attr-defined]
+        return getattr(vault_app(self).config, "profile", None) or "default"
 
     def _default(self, name: str, fallback: str = "") -> str:
-        value = getattr(self.app.config, name, None)  # type: ignore[attr-defined]
+        value = getattr(vault_app(self).config, name, None)
         return str(value) if value else fallback
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        config = self.app.config  # type: ignore[attr-defined]
+        config = vault_app(self).config
         connection = config.connection
         method = self._default("auth_method", "token")
-        if method not in METHODS:
+        if method not in AUTH_METHOD:
             method = "token"
         with VerticalScroll(id="signin-box"):
             title = Text("Sign in to ", style="bold")
@@ -165,25 +152,17 @@ class SignInScreen(ModalScreen[tuple[str, Any] | None]):
                 )
             with Horizontal(classes="signin-row"):
                 yield Label("Method", classes="signin-label")
-                yield Select(
-                    [(METHOD_LABELS[m], m) for m in METHODS], value=method, allow_blank=False, id="method"
-                )
+                yield Select([(m.label, m.name) for m in AUTH_METHODS], value=method, allow_blank=False, id="method")
             with Horizontal(classes="signin-row"):
                 yield Label("Mount path", classes="signin-label")
-                yield Input(value=self._default("auth_mount"), placeholder=DEFAULT_MOUNTS[method], id="mount")
-            for name, (label, methods, secret) in FIELDS.items():
-                with Horizontal(classes="signin-row", id=f"row-{name}") as row:
-                    row.display = method in methods
-                    yield Label(ROLE_LABELS.get(method, label) if name == "role" else label,
-                                classes="signin-label", id=f"label-{name}")
-                    value = ""
-                    if name == "role":
-                        value = self._default("auth_role")
-                    elif name == "username":
-                        value = self._default("auth_username")
-                    elif name == "jwt_path":
-                        value = self._default("auth_jwt_path", DEFAULT_K8S_JWT_PATH)
-                    yield Input(value=value, password=secret, id=name)
+                yield Input(value=self._default("auth_mount"), placeholder=AUTH_METHOD[method].default_mount, id="mount")
+            for field in FIELDS:
+                own = field_of(method, field.name)
+                with Horizontal(classes="signin-row", id=f"row-{field.name}") as row:
+                    row.display = own is not None
+                    yield Label((own or field).label, classes="signin-label", id=f"label-{field.name}")
+                    value = self._default(f"auth_{field.profile_key}", field.default) if field.profile_key else field.default
+                    yield Input(value=value, password=field.secret, id=field.name)
             yield Checkbox("Remember in the OS keyring (a token, or the AppRole secret ID)", id="remember")
             yield Static("", id="signin-keyring", markup=False)
             yield Static("", id="signin-error", markup=False)
@@ -197,9 +176,9 @@ class SignInScreen(ModalScreen[tuple[str, Any] | None]):
             self._try_remembered()
 
     def _focus_first_empty(self) -> None:
-        for name, (_label, methods, _secret) in FIELDS.items():
-            if self.method in methods:
-                widget = self.query_one(f"#{name}", Input)
+        for field in AUTH_METHOD[self.method].fields:
+            if field.name:
+                widget = self.query_one(f"#{field.name}", Input)
                 if not widget.value:
                     widget.focus()
                     return
@@ -213,10 +192,12 @@ class SignInScreen(ModalScreen[tuple[str, Any] | None]):
     @on(Select.Changed, "#method")
     def _method_changed(self, event: Select.Changed) -> None:
         method = self.method
-        for name, (label, methods, _secret) in FIELDS.items():
-            self.query_one(f"#row-{name}").display = method in methods
-        self.query_one("#label-role", Label).update(ROLE_LABELS.get(method, "Role"))
-        self.query_one("#mount", Input).placeholder = DEFAULT_MOUNTS[method]
+        for field in FIELDS:
+            own = field_of(method, field.name)
+            self.query_one(f"#row-{field.name}").display = own is not None
+            if own is not None:
+                self.query_one(f"#label-{field.name}", Label).update(own.label)
+        self.query_one("#mount", Input).placeholder = AUTH_METHOD[method].default_mount
         self._show_error("")
 
     @on(Checkbox.Changed, "#remember")
@@ -248,7 +229,7 @@ class SignInScreen(ModalScreen[tuple[str, Any] | None]):
 
     # -- submit -----------------------------------------------------------------------------------
     def collect(self) -> LoginRequest:
-        values = {name: self.query_one(f"#{name}", Input).value for name in FIELDS}
+        values = {field.name: self.query_one(f"#{field.name}", Input).value for field in FIELDS}
         return LoginRequest(
             method=self.method,
             mount=self.query_one("#mount", Input).value.strip(),
@@ -274,12 +255,8 @@ class SignInScreen(ModalScreen[tuple[str, Any] | None]):
         self.query_one("#submit", Button).disabled = True
         self.query_one("#signin-error", Static).update(Text(status, style="dim"))
         store = self.store if remember else None
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            sign_in,
-            request,
-            remember,
-            self.profile,
-            store,
+        vault_app(self).worker.submit(
+            Call(sign_in, request, remember, self.profile, store),
             to=self,
             done=SignInScreen.Succeeded,
             failed=SignInScreen.Failed,

@@ -37,26 +37,6 @@ DEFAULT_K8S_JWT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 # Largest JWT file we will read: a service-account token is a few KB.
 MAX_JWT_FILE_BYTES = 64 * 1024
 
-#: method -> default mount path
-DEFAULT_MOUNTS: dict[str, str] = {
-    "token": "token",
-    "approle": "approle",
-    "userpass": "userpass",
-    "ldap": "ldap",
-    "kubernetes": "kubernetes",
-    "jwt": "jwt",
-}
-METHODS: tuple[str, ...] = tuple(DEFAULT_MOUNTS)
-METHOD_LABELS: dict[str, str] = {
-    "token": "Token",
-    "approle": "AppRole",
-    "userpass": "Username & password",
-    "ldap": "LDAP",
-    "kubernetes": "Kubernetes",
-    "jwt": "JWT",
-}
-
-
 class LoginFailed(VaultError):
     """The server refused the credentials. ``str()`` is Vault's reason, in plain words."""
 
@@ -99,7 +79,8 @@ class LoginRequest:
 
     @property
     def effective_mount(self) -> str:
-        return normalise_mount(self.mount or DEFAULT_MOUNTS.get(self.method, self.method))
+        method = AUTH_METHOD.get(self.method)
+        return normalise_mount(self.mount or (method.default_mount if method else self.method))
 
 
 def normalise_mount(mount: str) -> str:
@@ -313,32 +294,93 @@ def login_jwt(gateway: Gateway, role: str, jwt: str, *, mount: str = "jwt") -> L
     return _finish(gateway, body, "jwt", mount)
 
 
+# -- the methods, declared once ---------------------------------------------------------------
+@dataclass(frozen=True)
+class AuthField:
+    """One input of a sign-in method. ``name`` is a :class:`LoginRequest` field."""
+
+    name: str
+    label: str
+    secret: bool = False
+    profile_key: str = ""  # the [profiles.NAME.auth] key that pre-fills it
+    default: str = ""
+
+
+@dataclass(frozen=True)
+class AuthMethod:
+    """A sign-in method: the sign-in form, profile validation and the login derive from this."""
+
+    name: str
+    label: str
+    default_mount: str
+    fields: tuple[AuthField, ...]
+    login: Callable[[Gateway, LoginRequest], LoginResult]
+    remembers: str = "token"  # what "remember" keeps in the keyring: "token" or "secret_id"
+
+
+def _login_approle_request(gateway: Gateway, r: LoginRequest) -> LoginResult:
+    return login_approle(gateway, r.role, r.secret_id, wrapped_secret_id=r.wrapped_secret_id, mount=r.effective_mount)
+
+
+def _login_kubernetes_request(gateway: Gateway, r: LoginRequest) -> LoginResult:
+    return login_kubernetes(
+        gateway, r.role, jwt=r.jwt, jwt_path=r.jwt_path or DEFAULT_K8S_JWT_PATH, mount=r.effective_mount
+    )
+
+
+_USERNAME = AuthField("username", "Username", profile_key="username")
+_PASSWORD = AuthField("password", "Password", secret=True)
+
+AUTH_METHODS: tuple[AuthMethod, ...] = (
+    AuthMethod("token", "Token", "token", (AuthField("token", "Token", secret=True),),
+               lambda gateway, r: login_token(gateway, r.token)),
+    AuthMethod(
+        "approle",
+        "AppRole",
+        "approle",
+        (
+            AuthField("role", "Role ID", profile_key="role"),
+            AuthField("secret_id", "Secret ID", secret=True),
+            AuthField("wrapped_secret_id", "…or a wrapping token for the secret ID", secret=True),
+        ),
+        _login_approle_request,
+        remembers="secret_id",
+    ),
+    AuthMethod("userpass", "Username & password", "userpass", (_USERNAME, _PASSWORD),
+               lambda gateway, r: login_userpass(gateway, r.username, r.password, mount=r.effective_mount)),
+    AuthMethod("ldap", "LDAP", "ldap", (_USERNAME, _PASSWORD),
+               lambda gateway, r: login_ldap(gateway, r.username, r.password, mount=r.effective_mount)),
+    AuthMethod(
+        "kubernetes",
+        "Kubernetes",
+        "kubernetes",
+        (
+            AuthField("role", "Role", profile_key="role"),
+            AuthField("jwt_path", "Service-account JWT file", profile_key="jwt_path", default=DEFAULT_K8S_JWT_PATH),
+        ),
+        _login_kubernetes_request,
+    ),
+    AuthMethod(
+        "jwt",
+        "JWT",
+        "jwt",
+        (AuthField("role", "Role (empty: the mount's default)", profile_key="role"), AuthField("jwt", "JWT", secret=True)),
+        lambda gateway, r: login_jwt(gateway, r.role, r.jwt, mount=r.effective_mount),
+    ),
+)
+AUTH_METHOD: dict[str, AuthMethod] = {method.name: method for method in AUTH_METHODS}
+METHODS: tuple[str, ...] = tuple(AUTH_METHOD)
+DEFAULT_MOUNTS: dict[str, str] = {method.name: method.default_mount for method in AUTH_METHODS}
+METHOD_LABELS: dict[str, str] = {method.name: method.label for method in AUTH_METHODS}
+#: keys a profile's [auth] table may have
+AUTH_PROFILE_KEYS: frozenset[str] = frozenset(
+    {"method", "mount"} | {f.profile_key for m in AUTH_METHODS for f in m.fields if f.profile_key}
+)
+
+
 def login(gateway: Gateway, request: LoginRequest) -> LoginResult:
-    """Dispatch a :class:`LoginRequest` to the right method."""
-    method = request.method
-    handlers: dict[str, Callable[[], LoginResult]] = {
-        "token": lambda: login_token(gateway, request.token),
-        "approle": lambda: login_approle(
-            gateway,
-            request.role,
-            request.secret_id,
-            wrapped_secret_id=request.wrapped_secret_id,
-            mount=request.effective_mount,
-        ),
-        "userpass": lambda: login_userpass(
-            gateway, request.username, request.password, mount=request.effective_mount
-        ),
-        "ldap": lambda: login_ldap(gateway, request.username, request.password, mount=request.effective_mount),
-        "kubernetes": lambda: login_kubernetes(
-            gateway,
-            request.role,
-            jwt=request.jwt,
-            jwt_path=request.jwt_path or DEFAULT_K8S_JWT_PATH,
-            mount=request.effective_mount,
-        ),
-        "jwt": lambda: login_jwt(gateway, request.role, request.jwt, mount=request.effective_mount),
-    }
-    handler = handlers.get(method)
-    if handler is None:
-        raise InvalidRequest(f"unknown sign-in method {method!r} (one of: {', '.join(METHODS)})")
-    return handler()
+    """Sign in with the method the request names."""
+    method = AUTH_METHOD.get(request.method)
+    if method is None:
+        raise InvalidRequest(f"unknown sign-in method {request.method!r} (one of: {', '.join(METHODS)})")
+    return method.login(gateway, request)

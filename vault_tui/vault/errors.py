@@ -66,6 +66,12 @@ class Unreachable(VaultError):
     title = "Server unreachable"
 
 
+class NodeNotActive(VaultError):
+    """The node answered, but it is a standby that cannot serve this (or redirected elsewhere)."""
+
+    title = "Node not active"
+
+
 class TLSFailure(Unreachable):
     title = "TLS error"
 

@@ -44,6 +44,12 @@ class Gateway:
     def set_token(self, token: str | None) -> None:
         self.update_settings(self._settings.with_token(token))
 
+    def switch_addr(self, addr: str) -> None:
+        """Talk to another node (of the same cluster) from now on."""
+        from dataclasses import replace
+
+        self.update_settings(replace(self._settings, addr=addr))
+
     def set_namespace(self, namespace: str | None) -> None:
         self.update_settings(self._settings.with_namespace(namespace))
 
@@ -172,7 +178,7 @@ class Gateway:
             body = self.request("GET", "auth/token/lookup-self")
         except TokenInvalid:
             raise
-        except PermissionDenied as error:
+        except PermissionDenied:
             # lookup-self is allowed by the default policy; a 403 here means a bad token.
             raise TokenInvalid(
                 "the token is invalid, expired or revoked (403 on auth/token/lookup-self)",

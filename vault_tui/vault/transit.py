@@ -14,8 +14,8 @@ come back as a :class:`BatchResult` with one :class:`BatchItem` per input line, 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from urllib.parse import quote
 from typing import Any, Sequence
+from urllib.parse import quote
 
 from .errors import InvalidRequest, MalformedResponse, NotFound, PermissionDenied, VaultError
 from .gateway import Gateway, ensure_writable

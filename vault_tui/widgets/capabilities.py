@@ -16,10 +16,12 @@ from textual import on
 from textual.message import Message
 from textual.widgets import Static
 
+from ..context import vault_app
 from ..safe import visible
 from ..vault.errors import VaultError
 from ..vault.models import Capabilities, EngineKind
 from ..vault.policies import SecretPermissions, capabilities, secret_permissions
+from ..worker import Call
 
 
 def render_permissions(permissions: SecretPermissions) -> Text:
@@ -98,16 +100,15 @@ class CapabilitiesPanel(Static):
         self._ask(capabilities, api_path)
 
     def clear(self) -> None:
-        self.app.vault.cancel_key(self._key)  # type: ignore[attr-defined]
+        vault_app(self).worker.cancel_key(self._key)
         self.result = None
         self.update("")
 
     def _ask(self, fn: Any, *args: Any) -> None:
         self.remove_class("-error")
         self.update(Text("checking capabilities…", style="dim"))
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            fn,
-            *args,
+        vault_app(self).worker.submit(
+            Call(fn, *args),
             to=self,
             done=CapabilitiesPanel.Answered,
             failed=CapabilitiesPanel.Refused,

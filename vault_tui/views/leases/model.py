@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Iterable, Iterator
 
 from ...timefmt import format_ttl as _format_ttl
 from ...vault.errors import VaultError
-from ...vault.leases import IssuedCredentials, Lease, lease_prefix
+from ...vault.leases import IssuedCredentials, Lease
 
 
 def utcnow() -> datetime:
@@ -354,7 +354,7 @@ Call = Callable[..., Awaitable[Any]]
 class KeepAlive:
     """Renews watched leases at ~2/3 of their TTL; regenerates credentials when renewal fails.
 
-    ``call(fn, *args)`` runs a Vault-layer function (``app.vault.call`` with background=True in
+    ``call(fn, *args)`` runs a Vault-layer function (``app.worker.call_background`` in
     the app, ``asyncio.to_thread`` with a gateway in tests); ``report(event)`` is told of every
     renewal, regeneration and failure.
     """

@@ -20,7 +20,7 @@ import math
 import time
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -30,9 +30,19 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ...context import vault_app
+from ...safe import mask, safe_text, visible
+from ...screens.modals import ConfirmScreen, PromptScreen, QuitLeasesScreen, TypedConfirmScreen
+from ...vault import leases as api
+from ...vault.errors import PermissionDenied, VaultError
+from ...vault.gateway import Gateway
+from ...vault.leases import IssuedCredentials, Lease, LeaseGone, RenewResult, RevokeResult
+from ...widgets.footer import KeysFooter
+from ...widgets.session_bar import SessionBar
+from ...worker import Call
 from .model import (
     KeepAlive,
     KeepAliveEvent,
@@ -46,13 +56,7 @@ from .model import (
     ttl_level,
     utcnow,
 )
-from ...safe import mask, safe_text, visible
-from ...vault import leases as api
-from ...vault.errors import PermissionDenied, VaultError
-from ...vault.gateway import Gateway
-from ...vault.leases import IssuedCredentials, Lease, LeaseGone, RenewResult, RevokeResult
 from .table import LeaseTable
-from ...widgets.session_bar import SessionBar
 
 LOOKUP_CONCURRENCY = 4  # the worker's background pool has 4 threads
 VISIBLE_BATCH = 10  # at most this many look-ups per call for rows on screen (the screenful is
@@ -70,38 +74,6 @@ CREDS_ENGINES = {
 
 def _revoke_prefix(gateway: Gateway, prefix: str, force: bool) -> RevokeResult:
     return api.revoke_prefix(gateway, prefix, force=force)
-
-
-class LeasesFooter(Footer):
-    """Textual's Footer, recomposed only when the keys it shows change.
-
-    The stock Footer recomposes (unmounts and mounts a FooterKey per binding, each styled by the
-    CSS engine) on every "bindings changed" signal. Opening this view sends several of them
-    (screen resume, focus, the focus' after-refresh callback), and each recompose cost 25-50 ms
-    of event-loop time, which is the time the first TTL look-ups waited on. Same keys: skip.
-    """
-
-    _shown: tuple[Any, ...] | None = None
-
-    def _signature(self) -> tuple[Any, ...]:
-        """What compose() would show: the shown keys and the command palette key."""
-        app = self.app
-        keys = tuple(
-            (binding.key, app.get_key_display(binding), binding.description, binding.action,
-             enabled, tooltip, binding.group)
-            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show or binding.key == app.COMMAND_PALETTE_BINDING
-        )
-        return (keys, self.show_command_palette, app.ENABLE_COMMAND_PALETTE)
-
-    def compose(self) -> ComposeResult:
-        self._shown = self._signature() if self._bindings_ready else None
-        yield from super().compose()
-
-    async def recompose(self) -> None:
-        if self._shown is not None and self.is_attached and self._signature() == self._shown:
-            return
-        await super().recompose()
 
 
 class GenerateCredsScreen(ModalScreen[tuple[str, str] | None]):
@@ -135,7 +107,7 @@ class GenerateCredsScreen(ModalScreen[tuple[str, str] | None]):
             yield Input(placeholder="database/creds/readonly", id="gen-path")
             yield OptionList(id="gen-roles")
             yield Static("Loading roles…", id="gen-status", markup=False)
-            with Horizontal(classes="modal-buttons"):
+            with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Generate", id="ok", variant="primary")
 
@@ -146,7 +118,7 @@ class GenerateCredsScreen(ModalScreen[tuple[str, str] | None]):
 
     @work(group="gen-roles", exclusive=True, exit_on_error=False)
     async def load_roles(self) -> None:
-        vault = self.app.vault  # type: ignore[attr-defined]
+        vault = vault_app(self).worker
         roles: list[tuple[str, str]] = []
         problems: list[str] = []
         try:
@@ -304,7 +276,7 @@ class LeasesScreen(Screen[None]):
             self._css_update_count = app._css_update_count
 
     def compose(self) -> ComposeResult:
-        config = self.app.config  # type: ignore[attr-defined]
+        config = vault_app(self).config
         # The LIST walk goes out now, while the widgets below mount, style and lay out (the
         # first refresh, started from on_mount, picks up its result).
         self._prefetched_walk = self._start_walk()
@@ -324,7 +296,7 @@ class LeasesScreen(Screen[None]):
                 yield Static("", id="lease-detail", markup=False)
                 yield Static("", id="lease-creds", markup=False)
                 yield Static("", id="lease-activity", markup=False)
-        yield LeasesFooter()
+        yield KeysFooter()
 
     @property
     def table(self) -> LeaseTable:
@@ -332,9 +304,10 @@ class LeasesScreen(Screen[None]):
 
     @property
     def read_only(self) -> bool:
-        return bool(self.app.config.read_only)  # type: ignore[attr-defined]
+        return bool(vault_app(self).config.read_only)
 
     def on_mount(self) -> None:
+        vault_app(self).quit_guards.append(self.quit_guard)
         # The look-up box, the filter box and the notice start hidden (leases.tcss); the table
         # gets the focus through AUTO_FOCUS. Each focus move re-renders the footer, and each
         # display toggle re-lays out the screen, so the view does neither while it opens.
@@ -358,7 +331,7 @@ class LeasesScreen(Screen[None]):
             self._show_detail(lease_id, tick=True)
 
     def on_screen_resume(self) -> None:
-        self.table.now = self.app.now  # type: ignore[attr-defined]
+        self.table.now = vault_app(self).now
         self.table.refresh()
         if self._poll_waiting:
             self._poll_waiting = False
@@ -384,7 +357,7 @@ class LeasesScreen(Screen[None]):
         self.run_worker(self._refresh(force), group="leases-refresh", exclusive=True, exit_on_error=False)
 
     def _schedule_poll(self) -> None:
-        interval = float(self.app.config.lease_refresh_seconds or 0)  # type: ignore[attr-defined]
+        interval = float(vault_app(self).config.lease_refresh_seconds or 0)
         if interval > 0:
             self._poll_timer = self.set_timer(interval, self._poll_due, name="leases-poll")
 
@@ -396,7 +369,7 @@ class LeasesScreen(Screen[None]):
         self.start_refresh()
 
     async def _background_call(self, fn: Any, *args: Any) -> Any:
-        return await self.app.vault.call(fn, *args, background=True)  # type: ignore[attr-defined]
+        return await vault_app(self).worker.call_background(fn, *args)
 
     async def _refresh(self, force: bool) -> None:
         self.refreshing = True
@@ -615,7 +588,7 @@ class LeasesScreen(Screen[None]):
 
     def _show_detail(self, lease_id: str, tick: bool = False) -> None:
         lease = self.store.known.get(lease_id)
-        now = self.app.now  # type: ignore[attr-defined]
+        now = vault_app(self).now
         detail = Text()
         detail.append("Lease\n", style="bold")
         detail.append(visible(lease_id) + "\n\n")
@@ -730,8 +703,9 @@ class LeasesScreen(Screen[None]):
         lease_id = event.value.strip()
         if not lease_id:
             return
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            api.lookup_lease, lease_id, to=self,
+        vault_app(self).worker.submit(
+            Call(api.lookup_lease, lease_id),
+            to=self,
             done=lambda lease: self.LookedUp(lease, by_hand=True),
             failed=lambda error: self.LeaseFailed(lease_id, "looking up", error),
             action="looking up a lease",
@@ -762,7 +736,7 @@ class LeasesScreen(Screen[None]):
     # -- renew --------------------------------------------------------------------------------
     @work(group="leases-actions", exit_on_error=False)
     async def action_renew(self) -> None:
-        from ...screens.modals import PromptScreen
+
 
         targets = self._targets()
         if not targets:
@@ -793,8 +767,9 @@ class LeasesScreen(Screen[None]):
             self._note(str(error), "error")
             return
         for lease_id in renewable:
-            self.app.vault.submit(  # type: ignore[attr-defined]
-                api.renew_lease, lease_id, increment, to=self,
+            vault_app(self).worker.submit(
+                Call(api.renew_lease, lease_id, increment),
+                to=self,
                 done=self.Renewed,
                 failed=lambda error, lease_id=lease_id: self.LeaseFailed(lease_id, "renewing", error),
                 action="renewing a lease", key=f"lease-renew:{lease_id}",
@@ -820,7 +795,7 @@ class LeasesScreen(Screen[None]):
     # -- revoke -------------------------------------------------------------------------------
     @work(group="leases-actions", exit_on_error=False)
     async def action_revoke(self) -> None:
-        from ...screens.modals import ConfirmScreen
+
 
         targets = self._targets()
         if not targets:
@@ -836,8 +811,9 @@ class LeasesScreen(Screen[None]):
         if not await self.app.push_screen_wait(ConfirmScreen(title, body, confirm_label="Revoke")):
             return
         for lease_id in targets:
-            self.app.vault.submit(  # type: ignore[attr-defined]
-                api.revoke_lease, lease_id, to=self,
+            vault_app(self).worker.submit(
+                Call(api.revoke_lease, lease_id),
+                to=self,
                 done=lambda result, lease_id=lease_id: self.Revoked(lease_id, result),
                 failed=lambda error, lease_id=lease_id: self.LeaseFailed(lease_id, "revoking", error),
                 action="revoking a lease",
@@ -859,7 +835,7 @@ class LeasesScreen(Screen[None]):
 
     @work(group="leases-actions", exit_on_error=False)
     async def action_revoke_prefix(self, force: bool = False) -> None:
-        from ...screens.modals import ConfirmScreen, TypedConfirmScreen
+
 
         prefix = self._current_prefix()
         if not prefix:
@@ -867,7 +843,7 @@ class LeasesScreen(Screen[None]):
             return
         # 1. how many?
         try:
-            count = await self.app.vault.call(api.count_prefix, prefix)  # type: ignore[attr-defined]
+            count = await vault_app(self).worker.call(api.count_prefix, prefix)
             how_many = f"{count:,} lease{'s' if count != 1 else ''}"
         except PermissionDenied:
             count, how_many = -1, "an unknown number of leases (this token cannot list them)"
@@ -896,8 +872,9 @@ class LeasesScreen(Screen[None]):
             )
             if not await self.app.push_screen_wait(ConfirmScreen("Really force-revoke?", warning, confirm_label="Force-revoke")):
                 return
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            _revoke_prefix, prefix.rstrip("/"), force, to=self,
+        vault_app(self).worker.submit(
+            Call(_revoke_prefix, prefix.rstrip("/"), force),
+            to=self,
             done=self.PrefixRevoked,
             failed=lambda error: self.LeaseFailed(prefix, "force-revoking prefix" if force else "revoking prefix", error),
             action="revoking a prefix",
@@ -928,8 +905,9 @@ class LeasesScreen(Screen[None]):
 
     def generate(self, mount: str, role: str) -> None:
         """Issue credentials for ``mount/creds/role`` (also used from the path tree)."""
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            api.generate_credentials, mount, role, to=self,
+        vault_app(self).worker.submit(
+            Call(api.generate_credentials, mount, role),
+            to=self,
             done=self.CredsIssued,
             failed=lambda error: self.LeaseFailed(f"{mount}/creds/{role}", "generating credentials", error),
             action="generating credentials",
@@ -941,8 +919,11 @@ class LeasesScreen(Screen[None]):
         self._adopt_creds(creds)
         self._note(f"new credentials from {creds.mount}/creds/{creds.role} (lease {creds.lease_id})")
         # The exact server times, in the background.
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            api.lookup_lease, creds.lease_id, to=self, done=self.LookedUp, background=True,
+        vault_app(self).worker.submit(
+            Call(api.lookup_lease, creds.lease_id),
+            to=self,
+            done=self.LookedUp,
+            background=True,
             failed=lambda error: self.LeaseFailed(creds.lease_id, "looking up", error),
         )
 
@@ -1016,14 +997,14 @@ class LeasesScreen(Screen[None]):
         if creds is None:
             self._note("no credentials issued this session for this lease", "warning")
             return
-        self.app.copy_secret(creds.username, "username")  # type: ignore[attr-defined]
+        vault_app(self).copy_secret(creds.username, "username")
 
     def action_copy_password(self) -> None:
         creds = self._current_creds()
         if creds is None:
             self._note("no credentials issued this session for this lease", "warning")
             return
-        self.app.copy_secret(creds.password, "password")  # type: ignore[attr-defined]
+        vault_app(self).copy_secret(creds.password, "password")
 
     # -- failures -----------------------------------------------------------------------------
     @on(LeaseFailed)
@@ -1047,23 +1028,46 @@ class LeasesScreen(Screen[None]):
         if message.action.startswith("revoking prefix") and error.status and error.status >= 500:
             self._note("the backend could not revoke every lease; force-revoke (ctrl+x) is available behind a warning", "warning")
 
-    # -- session leases (used by the app's quit prompt) -------------------------------------------
-    async def session_leases(self) -> list[str]:
-        """Lease ids issued by this session (credentials generated here) and not revoked yet."""
-        return list(self.issued)
+    # -- session leases: the quit guard ------------------------------------------------------------
+    async def quit_guard(self) -> bool:
+        """On quit: offer to revoke what this session issued; report every revocation that failed.
 
-    async def revoke_session_leases(self) -> int:
-        """Revoke every lease this session issued (sync). Returns how many were revoked."""
-        count = 0
+        Returns False to stay in the app.
+        """
+        issued = list(self.issued)
+        if not issued or self.read_only:
+            return True
+        answer = await self.app.push_screen_wait(QuitLeasesScreen(issued))
+        if answer == "keep":
+            return True
+        if answer != "revoke":
+            return False
+        failures = await self.revoke_session_leases()
+        if not failures:
+            self.app.notify(f"Revoked {len(issued)} lease(s) issued this session.", markup=False)
+            return True
+        lines = "\n".join(f"• {visible(lease_id)}: {visible(error)}" for lease_id, error in failures)
+        return bool(
+            await self.app.push_screen_wait(
+                ConfirmScreen(
+                    f"{len(failures)} of {len(issued)} revocation(s) failed",
+                    f"These leases are still live on the server:\n{lines}\n\nQuit anyway, or stay and retry?",
+                    confirm_label="Quit anyway",
+                )
+            )
+        )
+
+    async def revoke_session_leases(self) -> list[tuple[str, VaultError]]:
+        """Revoke every lease this session issued (sync). Returns the ones that failed, with why."""
+        failures: list[tuple[str, VaultError]] = []
         for lease_id in list(self.issued):
             try:
-                await self.app.vault.call(api.revoke_lease, lease_id)  # type: ignore[attr-defined]
+                await vault_app(self).worker.call(api.revoke_lease, lease_id)
             except LeaseGone:
                 pass
-            except VaultError:
+            except VaultError as error:
+                failures.append((lease_id, error))
                 continue
-            else:
-                count += 1
             self.issued.pop(lease_id, None)
             self.keepalive.unwatch(lease_id)
-        return count
+        return failures

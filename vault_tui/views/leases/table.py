@@ -20,8 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .model import Level, LeaseStore, Row, format_time, format_ttl, short_id, ttl_level
 from ...safe import visible
+from .model import LeaseStore, Level, Row, format_time, format_ttl, short_id, ttl_level
 
 # Column widths (the lease column takes what is left).
 MARK_W = 2

@@ -12,13 +12,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
+from ...context import vault_app
 from ...safe import safe_text, visible
 from ...vault.errors import VaultError
 from ...vault.policies import Policy, PolicySummary, list_policies, read_policy
 from ...widgets.capabilities import CapabilitiesPanel
+from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
+from ...worker import Call
 
 
 class PoliciesScreen(Screen[None]):
@@ -66,7 +69,7 @@ class PoliciesScreen(Screen[None]):
                     yield Static("", id="policy-hcl", markup=False)
                 yield Input(placeholder="check a path, e.g. secret/data/team/app (enter)", id="policy-path")
                 yield CapabilitiesPanel(id="policy-capabilities")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload()
@@ -74,8 +77,8 @@ class PoliciesScreen(Screen[None]):
     def reload(self) -> None:
         """Called by the app after a namespace or profile switch, and by ``R``."""
         self.query_one("#policy-title", Static).update(Text("loading policies…", style="dim"))
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            list_policies,
+        vault_app(self).worker.submit(
+            Call(list_policies),
             to=self,
             done=PoliciesScreen.Listed,
             failed=lambda error: PoliciesScreen.Failed(error, "listing policies"),
@@ -129,15 +132,14 @@ class PoliciesScreen(Screen[None]):
         title = self.query_one("#policy-title", Static)
         hcl = self.query_one("#policy-hcl", Static)
         if not summary.readable:
-            self.app.vault.cancel_key("policies:read")  # type: ignore[attr-defined]
+            vault_app(self).worker.cancel_key("policies:read")
             self.shown = None
             title.update(Text(f"{visible(name)}", style="bold"))
             hcl.update(Text(f"You cannot read this policy: it needs read on sys/policies/acl/{visible(name)}.", style="dim"))
             return
         title.update(Text(f"{visible(name)}  (loading…)", style="bold"))
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            read_policy,
-            name,
+        vault_app(self).worker.submit(
+            Call(read_policy, name),
             to=self,
             done=PoliciesScreen.Read,
             failed=lambda error: PoliciesScreen.Failed(error, f"reading policy {name}"),

@@ -8,7 +8,7 @@ The browser composes ``SecretDetail(id="detail")`` and calls :meth:`SecretDetail
 delete the pane posts :class:`SecretDetail.SecretWritten` / :class:`SecretDetail.SecretDeleted`
 so the tree can refresh.
 
-Every Vault call goes through ``app.vault.submit`` with a ``key`` per kind of read, so a slow
+Every Vault call goes through ``app.worker.submit`` with a ``key`` per kind of read, so a slow
 reply for a secret the user has left is dropped; a generation counter guards the handlers too.
 Server text is untrusted: everything is rendered through :func:`vault_tui.safe.safe_text`.
 Values are masked until revealed (``v`` one, ``V`` all).
@@ -29,14 +29,16 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from ...vault.policies import SecretPermissions
-from ...widgets.capabilities import CapabilitiesPanel
+from ...context import vault_app
 from ...safe import mask, safe_text, visible
 from ...timefmt import format_time
 from ...vault import kv
 from ...vault.diff import Change, diff_data
 from ...vault.errors import CasMismatch, NotFound, VaultError
 from ...vault.models import EngineKind, Mount, SecretData, SecretMetadata, VersionState, WriteResult
+from ...vault.policies import SecretPermissions
+from ...widgets.capabilities import CapabilitiesPanel
+from ...worker import Call
 
 JSON_VALUE_LIMIT = 20_000  # characters of one value shown in the JSON view
 CELL_LIMIT = 240  # characters of one value shown in a table cell (enter opens the whole value)
@@ -263,9 +265,7 @@ class SecretDetail(Vertical):
     # -- helpers ----------------------------------------------------------------------------
     @property
     def read_only(self) -> bool:
-        config = getattr(self.app, "config", None)
-        gateway = getattr(self.app, "gateway", None)
-        return bool(getattr(config, "read_only", False) or getattr(gateway, "read_only", False))
+        return vault_app(self).session.read_only
 
     @property
     def is_kv2(self) -> bool:
@@ -276,9 +276,8 @@ class SecretDetail(Vertical):
 
     def _submit_read(self, what: str, fn: Callable[..., Any], *args: Any) -> None:
         generation = self.generation
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            fn,
-            *args,
+        vault_app(self).worker.submit(
+            Call(fn, *args),
             to=self,
             key=self._key(what),
             action=f"reading {what}",
@@ -299,8 +298,7 @@ class SecretDetail(Vertical):
     def _reset(self, view: str, mount: Mount | None, path: str) -> None:
         self.generation += 1
         for what in ("meta", "data", "diff"):
-            if hasattr(self.app, "vault"):
-                self.app.vault.cancel_key(self._key(what))  # type: ignore[attr-defined]
+            vault_app(self).worker.cancel_key(self._key(what))
         self.view = view
         self.current_mount = mount
         self.path = path
@@ -464,7 +462,7 @@ class SecretDetail(Vertical):
             return
         self._errors[message.what] = message.error
         if message.what == "diff":
-            self.app.report_error(message.error, "reading versions for the diff")  # type: ignore[attr-defined]
+            vault_app(self).report_error(message.error, "reading versions for the diff")
         self._render_header()
         self._render_status()
         self.refresh_bindings()
@@ -790,13 +788,13 @@ class SecretDetail(Vertical):
                 return
             older, newer = self.diff_pair
             source, version = (newer, newer.version) if key in newer.data else (older, older.version)
-            self.app.copy_secret(_plain(source.data[key]), f"{visible(key, limit=80)} (v{version})")  # type: ignore[attr-defined]
+            vault_app(self).copy_secret(_plain(source.data[key]), f"{visible(key, limit=80)} (v{version})")
             return
         if tab == "metadata" and self.metadata is not None:
             key = _cursor_key(self.query_one("#metadata-table", DataTable))
             if key and key.startswith("custom:"):
                 name = key.removeprefix("custom:")
-                self.app.copy_secret(self.metadata.custom_metadata.get(name, ""), f"custom_metadata {visible(name, limit=80)}")  # type: ignore[attr-defined]
+                vault_app(self).copy_secret(self.metadata.custom_metadata.get(name, ""), f"custom_metadata {visible(name, limit=80)}")
             return
         secret = self.secret
         if secret is None or not secret.data:
@@ -805,7 +803,7 @@ class SecretDetail(Vertical):
         key = _cursor_key(self.query_one("#data-table", DataTable))
         if key is None or key not in secret.data:
             return
-        self.app.copy_secret(_plain(secret.data[key]), visible(key, limit=80))  # type: ignore[attr-defined]
+        vault_app(self).copy_secret(_plain(secret.data[key]), visible(key, limit=80))
 
     def action_copy_json(self) -> None:
         secret = self.secret
@@ -813,7 +811,7 @@ class SecretDetail(Vertical):
             self.notify("Nothing to copy.", severity="warning", markup=False)
             return
         text = json.dumps(dict(secret.data), indent=2, ensure_ascii=False)
-        self.app.copy_secret(text, f"{visible(self.path, limit=80)} as JSON")  # type: ignore[attr-defined]
+        vault_app(self).copy_secret(text, f"{visible(self.path, limit=80)} as JSON")
 
     def _cursor_version(self) -> int | None:
         key = _cursor_key(self.query_one("#versions-table", DataTable))
@@ -918,9 +916,8 @@ class SecretDetail(Vertical):
         return None
 
     def _submit_write(self, job: WriteJob, fn: Callable[..., Any], *args: Any) -> None:
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            fn,
-            *args,
+        vault_app(self).worker.submit(
+            Call(fn, *args),
             to=self,
             action=job.label,
             done=lambda result: DetailWrote(job, result),
@@ -1190,11 +1187,8 @@ class SecretDetail(Vertical):
         if isinstance(error, CasMismatch) and job.data is not None:
             self._status("Check-and-set conflict: reading what is on the server now…", "warning")
             if job.mount.kind is EngineKind.KV2:
-                self.app.vault.submit(  # type: ignore[attr-defined]
-                    kv.read_version,
-                    job.mount.path,
-                    job.path,
-                    None,
+                vault_app(self).worker.submit(
+                    Call(kv.read_version, job.mount.path, job.path, None),
                     to=self,
                     done=lambda theirs: DetailConflict(job, theirs),
                     failed=lambda _error: DetailConflict(job, None),
@@ -1209,7 +1203,7 @@ class SecretDetail(Vertical):
                 )
                 self.post_message(DetailConflict(job, theirs))
             return
-        self.app.report_error(error, job.label)  # type: ignore[attr-defined]
+        vault_app(self).report_error(error, job.label)
         if job.action == "rollback" and isinstance(error, CasMismatch):
             self.notify("The secret changed meanwhile; reloaded. Try the rollback again.", severity="warning", markup=False)
             if self._is_showing(job.mount, job.path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -10,17 +11,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, Tree
+from textual.widgets import Input, Static, Tree
 
+from ...context import vault_app
 from ...messages import MountsLoaded, VaultFailed
 from ...safe import visible
-from ...vault.errors import VaultError
 from ...vault.gateway import Gateway
 from ...vault.models import Mount
-from .tree import NodeRef, PathTree
-from .detail import SecretDetail
+from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
-
+from ...worker import Call
+from .detail import SecretDetail
+from .tree import NodeRef, PathTree
 
 # Engines whose roles issue leased credentials at <mount>/creds/<role>.
 CREDS_ENGINES = frozenset({"database", "aws", "azure", "gcp", "rabbitmq", "nomad", "consul", "kubernetes", "ldap", "mongodbatlas", "terraform"})
@@ -67,7 +69,7 @@ class BrowserScreen(Screen[None]):
                 yield Input(placeholder="filter loaded paths…", id="tree-filter")
                 yield PathTree(id="paths")
             yield SecretDetail(id="detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#tree-filter", Input).display = False
@@ -76,8 +78,8 @@ class BrowserScreen(Screen[None]):
 
     # -- mounts -------------------------------------------------------------------------------
     def reload(self) -> None:
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            Gateway.mounts,
+        vault_app(self).worker.submit(
+            Call(Gateway.mounts),
             to=self,
             done=MountsLoaded,
             action="listing mounts",
@@ -95,9 +97,9 @@ class BrowserScreen(Screen[None]):
         tree.loading = False
         tree.set_mounts(message.mounts)
         tree.focus()
-        initial = self.app.config.initial_path  # type: ignore[attr-defined]
+        initial = vault_app(self).config.initial_path
         if initial:
-            self.app.config.initial_path = None  # type: ignore[attr-defined]
+            vault_app(self).config.initial_path = None
             if not tree.open_path(initial):
                 self.notify(f"No mount matches --path {visible(initial)}", severity="warning", markup=False)
 
@@ -107,7 +109,7 @@ class BrowserScreen(Screen[None]):
             message.stop()
             tree = self.query_one(PathTree)
             tree.loading = False
-            self.app.report_error(message.error, "listing mounts")  # type: ignore[attr-defined]
+            vault_app(self).report_error(message.error, "listing mounts")
 
     # -- selection ----------------------------------------------------------------------------
     @on(PathTree.PathChosen, "#paths")
@@ -177,7 +179,7 @@ class BrowserScreen(Screen[None]):
             tree.focus()
 
     def action_new_secret(self) -> None:
-        if self.app.config.read_only:  # type: ignore[attr-defined]
+        if vault_app(self).config.read_only:
             self.notify("Read-only mode: creating secrets is disabled.", severity="warning", markup=False)
             return
         tree = self.query_one(PathTree)
@@ -200,15 +202,12 @@ class BrowserScreen(Screen[None]):
         if mount is None or mount.is_kv:
             self.notify("Select a database mount to generate credentials.", severity="warning", markup=False)
             return
-        app = self.app
-        app.action_view("leases")  # type: ignore[attr-defined]
+        def start(screen: Screen[Any]) -> None:
+            generate = getattr(screen, "action_generate", None)
+            if callable(generate):
+                self.app.run_worker(generate(mount=mount.name), exit_on_error=False)
 
-        def start() -> None:
-            screen = app.view_screen("leases")  # type: ignore[attr-defined]
-            if screen is not None and hasattr(screen, "action_generate"):
-                screen.action_generate(mount=mount.name)
-
-        app.call_after_refresh(start)
+        vault_app(self).show_view("leases", then=start)
 
     def action_focus_next_pane(self) -> None:
         tree = self.query_one(PathTree)
@@ -219,7 +218,7 @@ class BrowserScreen(Screen[None]):
             tree.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new_secret", "generate_credentials") and self.app.config.read_only:  # type: ignore[attr-defined]
+        if action in ("new_secret", "generate_credentials") and vault_app(self).config.read_only:
             return False
         if action == "generate_credentials":
             mount = self._cursor_mount()

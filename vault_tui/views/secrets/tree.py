@@ -20,12 +20,14 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from ...context import vault_app
 from ...messages import VaultFailed
-from .tree_model import PathIndex
 from ...safe import visible
 from ...vault import kv
 from ...vault.errors import PermissionDenied, VaultError
-from ...vault.models import EngineKind, Mount
+from ...vault.models import Mount
+from ...worker import Call
+from .tree_model import PathIndex
 
 CHUNK = 250  # children added per event-loop turn
 
@@ -159,29 +161,14 @@ class PathTree(Tree[NodeRef]):
         node.remove_children()
         node.add_leaf(self.label_for(NodeRef("loading")), data=NodeRef("loading", mount, folder))
         self._folder_nodes[(mount.path, folder)] = node
-        key = f"list:{mount.path}{folder}"
-        worker = self.app.vault  # type: ignore[attr-defined]
-        holder: dict[str, int] = {}
-        tree = self
-
-        def fetch(gateway: Any) -> int:
-            total = 0
-            first = True
-            for page in kv.iter_pages(gateway, mount.kind, mount.path, folder):
-                if "ticket" in holder and not worker.is_current(key, holder["ticket"]):
-                    return total
-                total += len(page)
-                tree.post_message(PathTree.Loaded(mount, folder, tuple(page), first, False))
-                first = False
-            return total
-
-        holder["ticket"] = worker.submit(
-            fetch,
+        vault_app(self).worker.submit_pages(
+            Call(kv.iter_pages, mount.kind, mount.path, folder),
             to=self,
-            done=lambda total: PathTree.Loaded(mount, folder, (), total == 0, True),
+            page=lambda keys, first: PathTree.Loaded(mount, folder, tuple(keys), first, False),
+            done=lambda count: PathTree.Loaded(mount, folder, (), count == 0, True),
             failed=lambda error: PathTree.ListFailed(mount, folder, error),
             action=f"listing {mount.path}{folder}",
-            key=key,
+            key=f"list:{mount.path}{folder}",
         )
 
     @on(Loaded)

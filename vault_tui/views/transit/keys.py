@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from ...context import vault_app
 from ...safe import safe_text, visible
 from ...vault.transit_models import TransitKey
 
@@ -108,8 +109,7 @@ class TransitKeyTable(DataTable):
 
     @property
     def read_only(self) -> bool:
-        config = getattr(self.app, "config", None)
-        return bool(getattr(config, "read_only", False))
+        return vault_app(self).session.read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "manage":

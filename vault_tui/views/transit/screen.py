@@ -1,6 +1,6 @@
 """The transit playground: keys on the left, an operation with its input and output on the right.
 
-Every call goes through ``app.vault.submit``; results come back as this screen's messages.
+Every call goes through ``app.worker.submit``; results come back as this screen's messages.
 Server text (key names, errors, ciphertexts, decrypted plaintext) is always shown as plain text.
 The history keeps operation, key and version, never plaintext.
 """
@@ -17,8 +17,9 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
+from ...context import vault_app
 from ...safe import mask, safe_text, visible
 from ...timefmt import utcnow
 from ...vault import transit
@@ -43,7 +44,9 @@ from ...vault.transit_models import (
     TransitKey,
     VerifyResult,
 )
+from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
+from ...worker import Call
 from .forms import CreateKeyScreen, KeyConfigChange, KeyConfigScreen, NewKeySpec
 from .history import TransitHistory
 from .keys import TransitKeyTable, key_details
@@ -206,7 +209,7 @@ class TransitScreen(Screen[None]):
                     yield Static(Text("Run an operation with ctrl+r.", style="dim"), id="transit-output", markup=False)
                 yield Static("History (enter re-runs)", id="transit-history-label", markup=False)
                 yield TransitHistory(id="transit-history")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#transit-keys").border_title = "Keys (read-only)" if self.read_only else "Keys"
@@ -229,7 +232,7 @@ class TransitScreen(Screen[None]):
     # -- helpers ----------------------------------------------------------------------------
     @property
     def read_only(self) -> bool:
-        return bool(getattr(getattr(self.app, "config", None), "read_only", False))
+        return vault_app(self).session.read_only
 
     @property
     def operation(self) -> Operation:
@@ -294,8 +297,8 @@ class TransitScreen(Screen[None]):
     # -- mounts and keys --------------------------------------------------------------------
     def reload(self) -> None:
         self.keys_table.loading = True
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            transit.transit_mounts,
+        vault_app(self).worker.submit(
+            Call(transit.transit_mounts),
             to=self,
             done=self.MountsFound,
             failed=lambda error: self.KeysFailed("", error),
@@ -333,9 +336,8 @@ class TransitScreen(Screen[None]):
     def load_keys(self, mount: str) -> None:
         self.mount_path = mount
         self.keys_table.loading = True
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            transit.list_key_details,
-            mount,
+        vault_app(self).worker.submit(
+            Call(transit.list_key_details, mount),
             to=self,
             done=lambda keys: self.KeysLoaded(mount, keys),
             failed=lambda error: self.KeysFailed(mount, error),
@@ -527,9 +529,8 @@ class TransitScreen(Screen[None]):
         self.running = True
         self.show_error(None)
         self.query_one("#transit-output-label", Static).update(Text(f"Output — running {request.operation.label}…", style="dim"))
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            transit.run,
-            request,
+        vault_app(self).worker.submit(
+            Call(transit.run, request),
             to=self,
             done=lambda result: self.OperationDone(request, result),
             failed=lambda error: self.OperationFailed(request, error),
@@ -631,7 +632,7 @@ class TransitScreen(Screen[None]):
         if output is None or not output.copy_value:
             self.notify("Nothing to copy yet.", severity="warning", markup=False)
             return
-        self.app.copy_secret(output.copy_value, output.copy_label)  # type: ignore[attr-defined]
+        vault_app(self).copy_secret(output.copy_value, output.copy_label)
 
     # -- history ----------------------------------------------------------------------------
     def add_history(self, request: TransitRequest, result: Any, *, ok: bool, summary: str = "") -> None:
@@ -727,8 +728,8 @@ class TransitScreen(Screen[None]):
             self._confirm_delete(key)
 
     def _key_call(self, action: str, verb: str, fn: Any) -> None:
-        self.app.vault.submit(  # type: ignore[attr-defined]
-            fn,
+        vault_app(self).worker.submit(
+            Call(fn),
             to=self,
             done=lambda key: self.KeyChanged(key, verb),
             failed=lambda error: self.ManageFailed(action, error),
@@ -781,10 +782,8 @@ class TransitScreen(Screen[None]):
         def decided(yes: bool | None) -> None:
             if not yes:
                 return
-            self.app.vault.submit(  # type: ignore[attr-defined]
-                transit.delete_key,
-                key.mount,
-                key.name,
+            vault_app(self).worker.submit(
+                Call(transit.delete_key, key.mount, key.name),
                 to=self,
                 done=lambda _none: self.KeyDeleted(key.mount, key.name),
                 failed=lambda error: self.ManageFailed("deleting the key", error),
@@ -818,7 +817,7 @@ class TransitScreen(Screen[None]):
         text = Text(f"{message.error.title} while {message.action}: ", style="bold")
         text.append_text(safe_text(str(message.error), multiline=True))
         self.show_error(text)
-        self.app.report_error(message.error, message.action)  # type: ignore[attr-defined]
+        vault_app(self).report_error(message.error, message.action)
 
 
 # -- pure rendering helpers (tested without a server) ---------------------------------------
