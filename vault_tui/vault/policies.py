@@ -218,10 +218,11 @@ def _wildcard_candidate(rule_path: str, caps: tuple[str, ...], parts: list[str])
 def capabilities_on(acl: ResultantAcl, api_path: str, *, listing: bool = False) -> tuple[str, ...]:
     """Pure: the capabilities ``acl`` gives on ``api_path``, by Vault's matching rules.
 
-    An exact path wins; then, among globs (longest prefix) and ``+`` segment wildcards, the most
-    specific (first wildcard furthest right, not a prefix, fewest ``+``, longest). ``listing``
-    adds what Vault does for a LIST: the path ends in ``/`` and an exact rule without that
-    slash also counts. ``("root",)`` for a root token, ``("deny",)`` when nothing matches.
+    What ``sys/capabilities-self`` answers: an exact path wins, then an exact path without the
+    trailing ``/`` (Vault's LIST fallback, which capabilities-self applies to every path), then
+    among globs (longest prefix) and ``+`` segment wildcards the most specific (first wildcard
+    furthest right, not a prefix, fewest ``+``, longest). ``listing=True`` checks the path as a
+    LIST sends it, ending in ``/``. ``("root",)`` for a root token, ``("deny",)`` when nothing matches.
     """
     if acl.root:
         return ("root",)
@@ -240,7 +241,7 @@ def capabilities_on(acl: ResultantAcl, api_path: str, *, listing: bool = False) 
             globs[key] = caps
     if path in exact:
         return exact[path] or ("deny",)
-    if listing and path.rstrip("/") in exact and path.endswith("/"):
+    if path.endswith("/") and path[:-1] in exact:
         return exact[path[:-1]] or ("deny",)
     candidates: list[_Candidate] = []
     longest = max((g for g in globs if path.startswith(g)), key=len, default=None)
@@ -294,13 +295,16 @@ class GrantedPath:
     def on(self, section: str) -> tuple[str, ...]:
         return self.capabilities.get(section, ())
 
+    def grants(self, section: str, capability: str) -> bool:
+        return Capabilities(self.path, self.on(section)).allows(capability)
+
     @property
     def readable(self) -> bool:
-        return "read" in self.on("data" if self.kv2 else "")
+        return self.grants("data" if self.kv2 else "", "read")
 
     @property
     def listable(self) -> bool:
-        return "list" in self.on("metadata" if self.kv2 else "")
+        return self.grants("metadata" if self.kv2 else "", "list")
 
 
 def readable_under(
@@ -489,14 +493,7 @@ class Allowed:
 
 
 def _has(caps: Mapping[str, tuple[str, ...]], api_path: str, capability: str) -> bool:
-    if Capabilities(api_path, caps.get(api_path, ())).allows(capability):
-        return True
-    # A LIST also matches an exact policy path without the trailing slash; capabilities-self
-    # checks the path as given, so both forms are asked and either one is enough.
-    if capability == "list" and api_path.endswith("/"):
-        trimmed = api_path[:-1]
-        return trimmed in caps and Capabilities(trimmed, caps[trimmed]).allows(capability)
-    return False
+    return Capabilities(api_path, caps.get(api_path, ())).allows(capability)
 
 
 def _reason(missing: Sequence[tuple[str, str]], caps: Mapping[str, tuple[str, ...]]) -> str:
@@ -511,13 +508,12 @@ def _reason(missing: Sequence[tuple[str, str]], caps: Mapping[str, tuple[str, ..
 
 
 def check_paths(checks: Iterable[tuple[str, str]]) -> list[str]:
-    """The paths to ask ``sys/capabilities-self`` about for these checks (LIST: with and without ``/``)."""
-    paths: set[str] = set()
-    for api_path, capability in checks:
-        paths.add(api_path)
-        if capability == "list" and api_path.endswith("/"):
-            paths.add(api_path[:-1])
-    return sorted(paths)
+    """The distinct API paths of these checks, for one ``sys/capabilities-self`` call.
+
+    A LIST path ends in ``/``; the server answers for it as it decides a real LIST (an exact
+    policy path without the slash counts too), so no other form needs asking.
+    """
+    return sorted({api_path for api_path, _ in checks})
 
 
 def evaluate(
