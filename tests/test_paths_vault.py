@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from importlib import import_module
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +11,6 @@ import pytest
 import requests
 
 from tests.conftest import unique
-from vault_tui.path_index import split_full_path as old_split_full_path
 from vault_tui.vault import kv
 from vault_tui.vault.errors import BadPath, NotFound, PermissionDenied, VaultError
 from vault_tui.vault.gateway import Gateway
@@ -244,6 +244,16 @@ def test_errors_name_the_path_as_typed(bao, gateway, root_client, kv2_mount):
         root_client.sys.delete_policy(name)
 
 
+def _old_split_full_path() -> Any:
+    """The tree's own import of split_full_path (the module moved with the UI layout)."""
+    for name in ("vault_tui.views.secrets.tree_model", "vault_tui.path_index"):
+        try:
+            return import_module(name).split_full_path
+        except ModuleNotFoundError:
+            continue
+    raise AssertionError("no tree model module")
+
+
 # -- go to path (pure) -------------------------------------------------------------------------
 
 MOUNTS = (
@@ -284,6 +294,7 @@ def test_resolve_full_path_and_old_import():
         resolve_full_path("nowhere/x", MOUNTS)
     assert "'nowhere'" in str(caught.value)
     # The tree's old import keeps its old, lenient contract: None instead of an error.
+    old_split_full_path = _old_split_full_path()
     assert old_split_full_path(" /secret/app/db ", ["secret/", "secret/x/"]) == ("secret/", "app/db")
     assert old_split_full_path("secret/x/y", ["secret/", "secret/x/"]) == ("secret/x/", "y")
     assert old_split_full_path("secret/../x", ["secret/"]) is None

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .vault.errors import BadPath
-from .vault.models import Mount
-from .vault.paths import split_full_path as _split_full_path
+# Absolute imports: this module moves with the UI layout (views/secrets/tree_model.py).
+from vault_tui.vault.errors import BadPath
+from vault_tui.vault.models import Mount
+from vault_tui.vault.paths import split_full_path as _split_full_path
 
 
 @dataclass
