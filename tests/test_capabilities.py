@@ -35,7 +35,7 @@ def test_secret_permissions_for_restricted_token(bao, restricted):
     mount, _name, token = restricted
     gateway = Gateway(ConnectionSettings(addr=bao.addr, token=token))
     perms = secret_permissions(gateway, EngineKind.KV2, mount, "team/db")
-    assert perms.allows("read") and perms.allows("list") and perms.allows("metadata")
+    assert perms.allows("read") and perms.allows("list") and perms.allows("read_metadata")
     write = perms.get("write")
     assert not write.allowed
     assert write.reason == f"needs create or update on {mount}/data/team/db (you have: read)"

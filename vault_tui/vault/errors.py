@@ -96,6 +96,15 @@ class ReadOnlyMode(VaultError):
     title = "Read-only mode"
 
 
+class BadPath(VaultError):
+    """A path the user typed that cannot reach the server unchanged (``..``, ``a//b``...).
+
+    Raised before any request is sent, so nothing is read or written anywhere.
+    """
+
+    title = "Invalid path"
+
+
 def _strip_query(url: str | None) -> str:
     if not url:
         return ""

@@ -1,8 +1,15 @@
-"""KV v1 and v2: list, read, write with check-and-set, delete/undelete/destroy, metadata."""
+"""KV v1 and v2: list, read, write with check-and-set, delete/undelete/destroy, metadata.
+
+Every call sends exactly the path it was given: :mod:`.paths` refuses a path that the HTTP stack
+or the server would change (``..``, ``a//b``, control characters) with
+:class:`~vault_tui.vault.errors.BadPath` before any request, and percent-encodes each segment so
+``?``, ``#``, ``%``, spaces and unicode reach the server as typed. Errors name the readable path.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from .errors import InvalidRequest, MalformedResponse, NotFound, VaultError
 from .gateway import Gateway, ensure_writable
@@ -15,22 +22,44 @@ from .models import (
     WriteResult,
     parse_time,
 )
+from .paths import encode_api_path, kv_api_path, validate_mount_path
 
 PAGE_SIZE = 500
 
 
 def _mount(mount: str) -> str:
-    return mount.strip("/")
-
-
-def _join(*parts: str) -> str:
-    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+    return validate_mount_path(mount)
 
 
 def list_path(kind: EngineKind, mount: str, path: str) -> str:
-    if kind is EngineKind.KV2:
-        return _join(_mount(mount), "metadata", path) + "/"
-    return _join(_mount(mount), path) + "/"
+    """The API path LIST uses for a folder (``""`` or ending in ``/``), not encoded, ending in ``/``."""
+    return kv_api_path(mount, path, "metadata" if kind is EngineKind.KV2 else "", folder=True)
+
+
+def secret_path(kind: EngineKind, mount: str, path: str, section: str = "data") -> str:
+    """The API path of a secret (KV v2: ``mount/<section>/path``; KV v1: ``mount/path``), not encoded."""
+    return kv_api_path(mount, path, section if kind is EngineKind.KV2 else "")
+
+
+def _readable(error: VaultError, encoded: str, api_path: str) -> None:
+    """Make an error name the path as the user knows it, not its percent-encoded form."""
+    if encoded == api_path:
+        return
+    if error.path == encoded:
+        error.path = api_path
+    if encoded in error.message:
+        error.message = error.message.replace(encoded, api_path)
+        error.args = (error.message,)
+
+
+def _request(gateway: Gateway, method: str, api_path: str, **kwargs: Any) -> dict[str, Any] | None:
+    """``gateway.request`` with every segment of ``api_path`` percent-encoded."""
+    encoded = encode_api_path(api_path)
+    try:
+        return gateway.request(method, encoded, **kwargs)
+    except VaultError as error:
+        _readable(error, encoded, api_path)
+        raise
 
 
 def _keys_of(body: dict[str, Any] | None, where: str) -> list[str]:
@@ -67,7 +96,7 @@ def iter_pages(
         params = {"limit": str(page_size)} if paginate else None
         if paginate and after is not None:
             params["after"] = after  # type: ignore[index]
-        body = gateway.request("LIST", where, params=params, missing_ok=True)
+        body = _request(gateway, "LIST", where, params=params, missing_ok=True)
         keys = _keys_of(body, where)
         if keys:
             yield keys
@@ -88,12 +117,14 @@ def scan(gateway: Gateway, kind: EngineKind, mount: str, path: str = "", limit: 
 
     OpenBao answers the ``SCAN`` verb in one call; Vault has no SCAN, so there we walk the tree.
     """
+    where = list_path(kind, mount, path)
+    path = where[len(list_path(kind, mount, "")):]
     server = gateway.server
     if server and server.supports_scan:
         try:
-            body = gateway.request("SCAN", list_path(kind, mount, path), missing_ok=True)
+            body = _request(gateway, "SCAN", where, missing_ok=True)
             keys = _keys_of(body, path)
-            return tuple(_join(path, k) if path else k for k in keys)
+            return tuple(path + k for k in keys)
         except InvalidRequest:
             pass  # fall back to walking
     found: list[str] = []
@@ -138,8 +169,8 @@ def _version_infos(versions: Any) -> tuple[VersionInfo, ...]:
 
 
 def read_metadata(gateway: Gateway, mount: str, path: str) -> SecretMetadata:
-    where = _join(_mount(mount), "metadata", path)
-    data = gateway.data(gateway.request("GET", where), where)
+    where = kv_api_path(mount, path, "metadata")
+    data = gateway.data(_request(gateway, "GET", where), where)
     custom = data.get("custom_metadata") or {}
     return SecretMetadata(
         mount=_mount(mount) + "/",
@@ -182,10 +213,10 @@ def read_version(gateway: Gateway, mount: str, path: str, version: int | None = 
     A deleted or destroyed version answers 404 with its metadata in the body; that comes back
     as a :class:`SecretData` with empty data and the deletion state, not as an error.
     """
-    where = _join(_mount(mount), "data", path)
+    where = kv_api_path(mount, path, "data")
     params = {"version": str(version)} if version else None
     try:
-        body = gateway.request("GET", where, params=params)
+        body = _request(gateway, "GET", where, params=params)
     except NotFound as error:
         body = error.body if isinstance(error.body, dict) else None
         data = (body or {}).get("data") if body else None
@@ -196,8 +227,8 @@ def read_version(gateway: Gateway, mount: str, path: str, version: int | None = 
 
 
 def read_kv1(gateway: Gateway, mount: str, path: str) -> SecretData:
-    where = _join(_mount(mount), path)
-    data = gateway.data(gateway.request("GET", where), where)
+    where = kv_api_path(mount, path)
+    data = gateway.data(_request(gateway, "GET", where), where)
     return SecretData(mount=_mount(mount) + "/", path=path, data=dict(data))
 
 
@@ -226,10 +257,8 @@ def write_v2(
 ) -> WriteResult:
     """Write a new KV v2 version with check-and-set. ``cas=0`` means "only if it does not exist"."""
     ensure_writable(gateway, "writing a secret")
-    where = _join(_mount(mount), "data", path)
-    body = gateway.request(
-        "POST", where, json={"options": {"cas": int(cas)}, "data": _validate_data(data)}
-    )
+    where = kv_api_path(mount, path, "data")
+    body = _request(gateway, "POST", where, json={"options": {"cas": int(cas)}, "data": _validate_data(data)})
     version = int(gateway.data(body, where).get("version") or 0) or None
     return WriteResult(mount=_mount(mount) + "/", path=path, version=version)
 
@@ -239,12 +268,13 @@ def patch_v2(
 ) -> WriteResult:
     """Merge-patch keys into the current version, with check-and-set. A ``None`` value removes a key."""
     ensure_writable(gateway, "patching a secret")
-    where = _join(_mount(mount), "data", path)
+    where = kv_api_path(mount, path, "data")
+    encoded = encode_api_path(where)
 
     def run(client: Any) -> Any:
         return client.adapter.request(
             "PATCH",
-            "/v1/" + where,
+            "/v1/" + encoded,
             json={"options": {"cas": int(cas)}, "data": dict(data)},
             headers={"Content-Type": "application/merge-patch+json"},
         )
@@ -272,9 +302,9 @@ def write_kv1(
     ensure_writable(gateway, "writing a secret")
     from .errors import CasMismatch
 
-    where = _join(_mount(mount), path)
+    where = kv_api_path(mount, path)
     try:
-        current = gateway.data(gateway.request("GET", where), where)
+        current = gateway.data(_request(gateway, "GET", where), where)
     except NotFound:
         current = None
     if (current or None) != (dict(expected) if expected is not None else None):
@@ -283,34 +313,40 @@ def write_kv1(
             path=where,
             body={"data": current},
         )
-    gateway.request("POST", where, json=_validate_data(data))
+    _request(gateway, "POST", where, json=_validate_data(data))
     return WriteResult(mount=_mount(mount) + "/", path=path, version=None)
+
+
+def delete_latest(gateway: Gateway, mount: str, path: str) -> None:
+    """Soft-delete the current version of a KV v2 secret (``DELETE mount/data/path``)."""
+    ensure_writable(gateway, "deleting a secret")
+    _request(gateway, "DELETE", kv_api_path(mount, path, "data"))
 
 
 def delete_versions(gateway: Gateway, mount: str, path: str, versions: list[int]) -> None:
     ensure_writable(gateway, "deleting versions")
-    gateway.request("POST", _join(_mount(mount), "delete", path), json={"versions": list(versions)})
+    _request(gateway, "POST", kv_api_path(mount, path, "delete"), json={"versions": list(versions)})
 
 
 def undelete_versions(gateway: Gateway, mount: str, path: str, versions: list[int]) -> None:
     ensure_writable(gateway, "undeleting versions")
-    gateway.request("POST", _join(_mount(mount), "undelete", path), json={"versions": list(versions)})
+    _request(gateway, "POST", kv_api_path(mount, path, "undelete"), json={"versions": list(versions)})
 
 
 def destroy_versions(gateway: Gateway, mount: str, path: str, versions: list[int]) -> None:
     ensure_writable(gateway, "destroying versions")
-    gateway.request("PUT", _join(_mount(mount), "destroy", path), json={"versions": list(versions)})
+    _request(gateway, "PUT", kv_api_path(mount, path, "destroy"), json={"versions": list(versions)})
 
 
 def delete_all(gateway: Gateway, mount: str, path: str) -> None:
     """Delete every version and the metadata of a KV v2 secret."""
     ensure_writable(gateway, "deleting a secret")
-    gateway.request("DELETE", _join(_mount(mount), "metadata", path))
+    _request(gateway, "DELETE", kv_api_path(mount, path, "metadata"))
 
 
 def delete_kv1(gateway: Gateway, mount: str, path: str) -> None:
     ensure_writable(gateway, "deleting a secret")
-    gateway.request("DELETE", _join(_mount(mount), path))
+    _request(gateway, "DELETE", kv_api_path(mount, path))
 
 
 def write_metadata(
@@ -333,7 +369,7 @@ def write_metadata(
         payload["delete_version_after"] = delete_version_after
     if custom_metadata is not None:
         payload["custom_metadata"] = {str(k): str(v) for k, v in custom_metadata.items()}
-    gateway.request("POST", _join(_mount(mount), "metadata", path), json=payload)
+    _request(gateway, "POST", kv_api_path(mount, path, "metadata"), json=payload)
 
 
 def rollback(gateway: Gateway, mount: str, path: str, *, to_version: int, cas: int) -> WriteResult:

@@ -82,6 +82,11 @@ class EngineKind(str, Enum):
     OTHER = "other"
 
 
+# Mount types that hold the server's own machinery, not data to browse. In a namespace they are
+# ``ns_system``, ``ns_identity`` (and the auth mount ``ns_token``).
+INTERNAL_MOUNT_TYPES = frozenset({"system", "identity", "ns_system", "ns_identity", "ns_token"})
+
+
 @dataclass(frozen=True)
 class Mount:
     path: str  # with trailing slash, e.g. "secret/"
@@ -100,8 +105,11 @@ class Mount:
         if self.type in ("kv", "generic"):
             version = str((self.options or {}).get("version") or "1")
             return EngineKind.KV2 if version == "2" else EngineKind.KV1
-        if self.type == "cubbyhole":
+        # A namespace's own cubbyhole ("ns_cubbyhole") is the same engine as the root's.
+        if self.type in ("cubbyhole", "ns_cubbyhole"):
             return EngineKind.CUBBYHOLE
+        if self.type.startswith("ns_"):
+            return EngineKind.OTHER
         try:
             return EngineKind(self.type)
         except ValueError:
@@ -109,7 +117,23 @@ class Mount:
 
     @property
     def is_kv(self) -> bool:
-        return self.kind in (EngineKind.KV1, EngineKind.KV2, EngineKind.CUBBYHOLE)
+        return not self.is_auth and self.kind in (EngineKind.KV1, EngineKind.KV2, EngineKind.CUBBYHOLE)
+
+    @property
+    def browsable(self) -> bool:
+        """Whether the mounts tree shows this mount at all.
+
+        False for auth mounts and the server's internal mounts (``sys/`` and ``identity/``, in a
+        namespace ``ns_system``/``ns_identity`` and any other ``ns_*`` type). True for every
+        secrets engine, including both cubbyholes: ``ns_cubbyhole`` is the namespace's own
+        per-token cubbyhole, readable and writable exactly like ``cubbyhole`` in the root.
+        Whether the tree can expand it is :attr:`is_kv`.
+        """
+        if self.is_auth:
+            return False
+        if self.type in INTERNAL_MOUNT_TYPES:
+            return False
+        return self.type == "ns_cubbyhole" or not self.type.startswith("ns_")
 
     @property
     def kind_label(self) -> str:

@@ -5,7 +5,13 @@ Pure logic (no textual, no network), unit-tested on its own.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+# Absolute imports: this module moves with the UI layout (views/secrets/tree_model.py).
+from vault_tui.vault.errors import BadPath
+from vault_tui.vault.models import Mount
+from vault_tui.vault.paths import split_full_path as _split_full_path
 
 
 @dataclass
@@ -63,14 +69,15 @@ def ancestors(path: str) -> list[str]:
     return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
-def split_full_path(full: str, mounts: list[str]) -> tuple[str, str] | None:
-    """Split ``secret/team/app/db`` into (mount, path) using the longest matching mount."""
-    full = full.strip().lstrip("/")
-    best: str | None = None
-    for mount in mounts:
-        m = mount if mount.endswith("/") else mount + "/"
-        if (full + "/").startswith(m) and (best is None or len(m) > len(best)):
-            best = m
-    if best is None:
+def split_full_path(full: str, mounts: Sequence[Mount | str]) -> tuple[str, str] | None:
+    """Split ``secret/team/app/db`` into (mount, path) using the longest matching mount.
+
+    Kept for the tree's ``--path``: surrounding spaces and leading slashes are dropped, and a path
+    that no mount matches or that :func:`vault_tui.vault.paths.validate_secret_path` refuses gives
+    None. New code uses :func:`vault_tui.vault.paths.split_full_path` (KV v2 ``data/``/``metadata/``
+    understood, :class:`~vault_tui.vault.errors.BadPath` saying what is wrong).
+    """
+    try:
+        return _split_full_path("/" + full.strip().lstrip("/"), mounts)
+    except BadPath:
         return None
-    return best, full[len(best):]
