@@ -28,7 +28,8 @@ What gets seeded:
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import hvac
 
@@ -392,7 +393,7 @@ INSERT INTO shop.orders (customer_id, amount_cents) VALUES (1, 1999), (2, 4500),
 """
 
 
-def _seed_database(client: hvac.Client, postgres: "PostgresServer") -> None:
+def _seed_database(client: hvac.Client, postgres: PostgresServer) -> None:
     postgres.psql(SHOP_SCHEMA_SQL)
     client.sys.enable_secrets_engine("database", path=DATABASE_MOUNT, description="dynamic PostgreSQL credentials")
     database = client.secrets.database
@@ -479,7 +480,7 @@ def _seed_pki(client: hvac.Client) -> None:
 
 def seed(
     client: hvac.Client,
-    postgres: "PostgresServer | None",
+    postgres: PostgresServer | None,
     *,
     missing_reason: str | None = None,
     progress: Callable[[str], None] | None = None,

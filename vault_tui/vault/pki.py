@@ -11,6 +11,10 @@ Facts this module encodes (checked against OpenBao 2.x):
   imported with ``intermediate/set-signed`` is not among them; it is an issuer, listed by
   ``LIST <mount>/issuers``). Revoked certificates stay in the list and are also listed by
   ``LIST <mount>/certs/revoked``; ``GET <mount>/cert/<serial>`` then has a ``revocation_time``.
+* ``GET <mount>/cert/<serial>`` (and ``<mount>/issuer/<id>/json``) needs no token at all: they
+  are unauthenticated paths. Listing (``certs``, ``certs/revoked``, ``issuers``) does need one.
+  ``cert/<serial>`` names its ``issuer_id`` only once the certificate is revoked; otherwise the
+  signer is matched locally (authority key id against the issuers' subject key ids).
 * Serials are colon-separated lower-case hex (``0a:ab:77:…``); the API accepts hyphens too.
 * ``<mount>/issue/<role>`` answers with the private key. :func:`issue_certificate` hands it to
   the caller in :attr:`IssuedCertificate.private_key`, which no ``repr`` shows, and keeps no other
@@ -124,7 +128,9 @@ class Certificate:
     pem: str
     revoked: bool = False
     revocation_time: datetime | None = None
-    signed_by_issuer_id: str = ""  # the Vault issuer id that signed it, when the server says
+    subject_key_id: str = ""  # hex
+    authority_key_id: str = ""  # hex: the signer's subject_key_id
+    signed_by_issuer_id: str = ""  # the mount's issuer that signed it (from the server, else matched locally)
     issuer_ref: str = ""  # this certificate is the mount's issuer with this id
     issuer_name: str = ""  # ... and this name ("" when unnamed)
     default_issuer: bool = False
@@ -317,6 +323,20 @@ def _sans(cert: x509.Certificate) -> tuple[tuple[str, ...], tuple[str, ...], tup
     return dns, ips, emails, uris
 
 
+def _key_ids(cert: x509.Certificate) -> tuple[str, str]:
+    ski = aki = ""
+    try:
+        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest.hex()
+    except (x509.ExtensionNotFound, ValueError):
+        pass
+    try:
+        raw = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value.key_identifier
+        aki = raw.hex() if raw else ""
+    except (x509.ExtensionNotFound, ValueError):
+        pass
+    return ski, aki
+
+
 def _is_ca(cert: x509.Certificate) -> bool:
     try:
         ext = cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value
@@ -347,6 +367,7 @@ def parse_certificate(
     except (ValueError, TypeError) as exc:
         raise MalformedResponse(f"not a PEM certificate: {type(exc).__name__}", path=mount) from None
     key_type, key_bits = _key_info(cert)
+    ski, aki = _key_ids(cert)
     try:
         sig_oid = cert.signature_algorithm_oid
         signature = _SIGNATURE_NAMES.get(sig_oid, sig_oid.dotted_string)
@@ -374,6 +395,8 @@ def parse_certificate(
         pem=own_pem,
         revoked=revocation_time is not None,
         revocation_time=revocation_time,
+        subject_key_id=ski,
+        authority_key_id=aki,
         signed_by_issuer_id=signed_by_issuer_id,
     )
 
@@ -587,10 +610,23 @@ def _legacy_ca(gateway: Gateway, base: str, now: datetime) -> tuple[Certificate,
     return (replace(cert, issuer_ref="default", default_issuer=True),)
 
 
+def _signer(cert: Certificate, issuers: Sequence[Certificate]) -> str:
+    """The id of the issuer that signed ``cert``: its key id matches, else its subject does."""
+    if cert.authority_key_id:
+        for issuer in issuers:
+            if issuer.subject_key_id == cert.authority_key_id and issuer.subject == cert.issuer:
+                return issuer.issuer_ref
+    candidates = [i.issuer_ref for i in issuers if i.subject == cert.issuer]
+    return candidates[0] if len(candidates) == 1 else ""
+
+
 def _merge(issuers: Sequence[Certificate], certs: Sequence[Certificate]) -> tuple[Certificate, ...]:
-    """One row per serial: an issuer's row keeps the stored certificate's revocation state too."""
+    """One row per serial: an issuer's row keeps the stored certificate's revocation state too.
+    Certificates whose signer the server did not name are matched to an issuer by key id."""
     by_serial: dict[str, Certificate] = {}
     for cert in certs:
+        if not cert.signed_by_issuer_id and issuers:
+            cert = replace(cert, signed_by_issuer_id=_signer(cert, issuers))
         by_serial[cert.serial] = cert
     for issuer in issuers:
         stored = by_serial.get(issuer.serial)
