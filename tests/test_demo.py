@@ -349,12 +349,12 @@ def _gateway(env: DemoEnvironment) -> Gateway:
 
 
 def test_pki_root_intermediate_and_certificates(demo):
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from vault_tui.vault import pki
 
     gateway = _gateway(demo)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     mounts = {m.name for m in pki.pki_mounts(gateway)}
     assert {demo_seed.PKI_ROOT_MOUNT, demo_seed.PKI_INT_MOUNT} <= mounts
 
