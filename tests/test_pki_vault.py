@@ -111,6 +111,12 @@ def test_certificates_sorted_by_expiry_with_dates_sans_and_issuer(gateway, root_
     assert short.pem.startswith("-----BEGIN CERTIFICATE-----")
     assert [c.common_name for c in inv.expiring_within(5, after)] == ["short.example.test"]
 
+    row = pki.certificate_row(short, now=after)
+    assert tuple(row) == pki.CERT_EXPORT_COLUMNS
+    assert row["serial"] == short_serial and row["days_left"] == "2" and row["revoked"] == "no"
+    assert row["sans"].split() == list(short.sans) and row["issuer"] == ROOT_CN
+    assert row["not_after"].endswith("Z") and row["key"] == "EC 256"
+
 
 def test_issue_and_revoke(gateway, pki_mount):
     issued = pki.issue_certificate(

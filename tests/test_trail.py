@@ -237,3 +237,14 @@ def test_module_docstring_says_what_it_is_not():
     doc = trail_mod.__doc__ or ""
     assert "not an audit log" in doc and "audit devices" in doc
     assert "0600" in doc and "never records" in doc
+
+
+def test_reading_when_no_lock_can_be_taken(tmp_path):
+    trail = Trail(tmp_path / "trail.jsonl")
+    trail.record(Action.WRITE, "secret/a")
+    lock = tmp_path / "trail.jsonl.lock"
+    lock.unlink()
+    lock.mkdir()  # as a read-only directory would: the lock file cannot be opened
+    assert [e.target for e in Trail(tmp_path / "trail.jsonl").entries()] == ["secret/a"]
+    trail.record(Action.WRITE, "secret/b")  # writing without the lock is refused, not raised
+    assert trail.last_error is not None

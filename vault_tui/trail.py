@@ -338,6 +338,15 @@ class Trail:
         found.append(self.path)
         return [p for p in found if p.is_file()]
 
+    def _read_all(self) -> list[bytes]:
+        contents = []
+        for path in self.files():
+            try:
+                contents.append(path.read_bytes())
+            except OSError:
+                continue
+        return contents
+
     def entries(
         self,
         newest_first: bool = True,
@@ -355,20 +364,21 @@ class Trail:
             predicate = (lambda e: e.matches(text)) if text.strip() else None
         else:
             predicate = filter
+        with self._lock:
+            try:
+                with self._file_lock(shared=True):
+                    contents = self._read_all()
+            except OSError:  # no lock file possible (a read-only directory): read as it is
+                contents = self._read_all()
         collected: list[TrailEntry] = []
-        with self._lock, self._file_lock(shared=True):
-            for path in self.files():
+        for raw in contents:
+            for line in raw.splitlines():
                 try:
-                    raw = path.read_bytes()
-                except OSError:
+                    entry = TrailEntry.from_json(json.loads(line))
+                except ValueError:
                     continue
-                for line in raw.splitlines():
-                    try:
-                        entry = TrailEntry.from_json(json.loads(line))
-                    except ValueError:
-                        continue
-                    if entry is not None and (predicate is None or predicate(entry)):
-                        collected.append(entry)
+                if entry is not None and (predicate is None or predicate(entry)):
+                    collected.append(entry)
         if newest_first:
             collected.reverse()
         return collected[:limit] if limit is not None else collected

@@ -53,6 +53,8 @@ __all__ = [
     "PkiRole",
     "RevokedCertificate",
     "DEFAULT_WORKERS",
+    "CERT_EXPORT_COLUMNS",
+    "certificate_row",
     "bounded_map",
     "parse_certificate",
     "normalise_serial",
@@ -250,6 +252,53 @@ class PkiInventory:
         """Not revoked, not yet expired, and expiring within ``days`` of ``now``."""
         limit = days * 86400
         return tuple(c for c in self.certificates if not c.revoked and 0 < c.remaining(now) <= limit)
+
+
+# -- export (pure) ----------------------------------------------------------------------------
+#: Columns of an inventory export (CSV/JSON). Certificates only: there is never a private key here.
+CERT_EXPORT_COLUMNS = (
+    "mount",
+    "serial",
+    "common_name",
+    "sans",
+    "issuer",
+    "not_before",
+    "not_after",
+    "days_left",
+    "revoked",
+    "revocation_time",
+    "is_ca",
+    "issuer_ref",
+    "key",
+    "signature_algorithm",
+    "fingerprint_sha256",
+)
+
+
+def _iso(when: datetime | None) -> str:
+    return "" if when is None else when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def certificate_row(cert: Certificate, now: datetime | None = None) -> dict[str, str]:
+    """One certificate as export columns (:data:`CERT_EXPORT_COLUMNS`); ``days_left`` from ``now``."""
+    days = cert.days_left if now is None else cert.days_left_at(now)
+    return {
+        "mount": cert.mount,
+        "serial": cert.serial,
+        "common_name": cert.common_name,
+        "sans": " ".join(cert.sans),
+        "issuer": cert.issuer_cn or cert.issuer,
+        "not_before": _iso(cert.not_before),
+        "not_after": _iso(cert.not_after),
+        "days_left": str(days),
+        "revoked": "yes" if cert.revoked else "no",
+        "revocation_time": _iso(cert.revocation_time),
+        "is_ca": "yes" if cert.is_ca else "no",
+        "issuer_ref": cert.issuer_ref,
+        "key": f"{cert.key_type} {cert.key_bits}".strip(),
+        "signature_algorithm": cert.signature_algorithm,
+        "fingerprint_sha256": cert.fingerprint_sha256,
+    }
 
 
 # -- parsing (pure) ---------------------------------------------------------------------------
