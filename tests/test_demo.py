@@ -337,3 +337,70 @@ def test_sigterm_during_start_up_stops_everything():
     # Sent while PostgreSQL starts (or while seeding without it): held until the step ends, then honoured.
     when = "starting PostgreSQL" if HAVE_PG else "seeding KV v2 secrets"
     _run_child_and_signal(when, signal.SIGTERM)
+
+
+# -- PKI, and database leases that can be revoked (issue 9) ----------------------------------------
+
+
+def _gateway(env: DemoEnvironment) -> Gateway:
+    gateway = Gateway(env.settings)
+    gateway.server_info()
+    return gateway
+
+
+def test_pki_root_intermediate_and_certificates(demo):
+    from datetime import UTC, datetime
+
+    from vault_tui.vault import pki
+
+    gateway = _gateway(demo)
+    now = datetime.now(UTC)
+    mounts = {m.name for m in pki.pki_mounts(gateway)}
+    assert {demo_seed.PKI_ROOT_MOUNT, demo_seed.PKI_INT_MOUNT} <= mounts
+
+    root = pki.inventory(gateway, demo_seed.PKI_ROOT_MOUNT, now=now)
+    assert root.problems == ()
+    (root_ca,) = [c for c in root.issuers if c.common_name == demo_seed.PKI_ROOT_CN]
+    assert root_ca.is_ca and root_ca.self_signed and root_ca.issuer_name == "demo-root"
+    # The intermediate was signed by the root mount, so it is one of the root's certificates.
+    (intermediate,) = [c for c in root.certificates if c.common_name == demo_seed.PKI_INT_CN]
+    assert intermediate.is_ca and intermediate.issuer_cn == demo_seed.PKI_ROOT_CN
+
+    inter = pki.inventory(gateway, demo_seed.PKI_INT_MOUNT, now=now)
+    assert inter.problems == ()
+    assert demo_seed.PKI_INT_CN in {c.common_name for c in inter.issuers}
+    leaves = [c for c in inter.certificates if not c.is_issuer]
+    assert sorted(c.common_name for c in leaves) == sorted(cn for cn, *_ in demo_seed.PKI_CERTS)
+    assert all(c.issuer_cn == demo_seed.PKI_INT_CN and not c.is_ca for c in leaves)
+    expiries = [c.not_after for c in inter.certificates]
+    assert expiries == sorted(expiries)
+    by_cn = {c.common_name: c for c in leaves}
+    assert by_cn[demo_seed.PKI_EXPIRING_CN].days_left == 1  # 48 h, less the seconds since seeding
+    assert by_cn["checkout.demo.internal"].days_left == 9
+    assert by_cn[demo_seed.PKI_REVOKED_CN].revoked
+    assert by_cn[demo_seed.PKI_REVOKED_CN].revocation_time is not None
+    assert [c.common_name for c in inter.expiring_within(30, now)] == [
+        demo_seed.PKI_EXPIRING_CN,
+        "checkout.demo.internal",
+    ]
+    assert by_cn["api.demo.internal"].dns_names == ("api.demo.internal", "api-v2.demo.internal")
+    assert by_cn["api.demo.internal"].ip_addresses == ("192.0.2.10",)
+    role = pki.read_role(gateway, demo_seed.PKI_INT_MOUNT, demo_seed.PKI_ROLE)
+    assert role.allowed_domains == ("demo.internal",) and role.allow_subdomains and role.max_ttl == 2160 * 3600
+
+
+@pytest.mark.skipif(not HAVE_PG, reason="pgserver is not available on this Python")
+@pytest.mark.parametrize("role", demo_seed.DATABASE_ROLES)
+def test_database_leases_can_be_revoked(demo, role):
+    from lease_fixtures import pg_role_exists
+
+    from vault_tui.vault import leases
+
+    gateway = _gateway(demo)
+    creds = leases.generate_credentials(gateway, demo_seed.DATABASE_MOUNT, role)
+    assert pg_role_exists(demo.postgres, creds.username)
+    result = leases.revoke_lease(gateway, creds.lease_id)
+    assert result.count == 1
+    assert not pg_role_exists(demo.postgres, creds.username)
+    with pytest.raises(leases.LeaseGone):
+        leases.lookup_lease(gateway, creds.lease_id)

@@ -15,8 +15,12 @@ What gets seeded:
 * ``legacy/`` (KV v1).
 * ``transit/`` with an ``aes256-gcm96`` key ``payments`` (rotated twice) and an ``ed25519`` key
   ``release-signing``.
-* ``database/`` wired to the PostgreSQL (when there is one), roles ``readonly`` and ``readwrite``,
-  and three issued credentials (live leases; two shortened to 10 minutes).
+* ``database/`` wired to the PostgreSQL (when there is one), roles ``readonly`` and ``readwrite``
+  (each with revocation statements, so revoking their leases drops the PostgreSQL user), and three
+  issued credentials (live leases; two shortened to 10 minutes).
+* ``pki/`` with a root CA and ``pki_int/`` with an intermediate CA signed by it, a role
+  ``demo-internal`` and a few certificates: one expiring in 2 days, one in 10 days, one revoked.
+  EC P-256 keys keep this fast.
 * Token leases: child tokens with 30m/2h/8h TTLs and a ``userpass/`` login of user ``alice``.
 * Policies ``demo-reader``, ``payments-dev`` and ``ops-admin``.
 """
@@ -24,7 +28,8 @@ What gets seeded:
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import hvac
 
@@ -60,6 +65,21 @@ HOSTILE_NAME_PATH = "qa/[red]not markup[@click=app.quit]"
 HOSTILE_SLASH_PATH = "qa/a[/]b"  # the folder ``a[`` with the secret ``]b``
 TRANSIT_KEYS = ("payments", "release-signing")
 DATABASE_ROLES = ("readonly", "readwrite")
+PKI_ROOT_MOUNT = "pki"
+PKI_INT_MOUNT = "pki_int"
+PKI_ROLE = "demo-internal"
+PKI_ROOT_CN = "vault-tui Demo Root CA"
+PKI_INT_CN = "vault-tui Demo Intermediate CA"
+# (common name, TTL, DNS alt names, IP SANs): issued from PKI_ROLE on PKI_INT_MOUNT.
+PKI_CERTS: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("api.demo.internal", "2160h", ("api-v2.demo.internal",), ("192.0.2.10",)),
+    ("vpn.demo.internal", "1440h", (), ("192.0.2.20",)),
+    ("checkout.demo.internal", "240h", ("pay.demo.internal",), ()),  # 10 days
+    ("grafana.demo.internal", "48h", (), ()),  # 2 days: close to expiry
+    ("legacy-portal.demo.internal", "720h", (), ()),  # revoked
+)
+PKI_EXPIRING_CN = "grafana.demo.internal"
+PKI_REVOKED_CN = "legacy-portal.demo.internal"
 DEMO_USER = "alice"
 DEMO_USER_PASSWORD = "demo-not-a-real-password-alice"
 
@@ -343,6 +363,21 @@ READWRITE_SQL = [
     'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA shop TO "{{name}}";',
     'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA shop TO "{{name}}";',
 ]
+# Without these, OpenBao's default revocation only revokes grants in schema public, so DROP ROLE
+# fails on the grants in schema shop and the lease cannot be revoked.
+READONLY_REVOKE_SQL = [
+    'REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA shop FROM "{{name}}";',
+    'REVOKE USAGE ON SCHEMA shop FROM "{{name}}";',
+    'REVOKE CONNECT ON DATABASE postgres FROM "{{name}}";',
+    'DROP ROLE IF EXISTS "{{name}}";',
+]
+READWRITE_REVOKE_SQL = [
+    'REVOKE ALL PRIVILEGES ON ALL TABLES IN SCHEMA shop FROM "{{name}}";',
+    'REVOKE ALL PRIVILEGES ON ALL SEQUENCES IN SCHEMA shop FROM "{{name}}";',
+    'REVOKE USAGE ON SCHEMA shop FROM "{{name}}";',
+    'REVOKE CONNECT ON DATABASE postgres FROM "{{name}}";',
+    'DROP ROLE IF EXISTS "{{name}}";',
+]
 SHOP_SCHEMA_SQL = """
 CREATE SCHEMA IF NOT EXISTS shop;
 CREATE TABLE IF NOT EXISTS shop.customers (id serial PRIMARY KEY, name text NOT NULL, email text NOT NULL);
@@ -358,7 +393,7 @@ INSERT INTO shop.orders (customer_id, amount_cents) VALUES (1, 1999), (2, 4500),
 """
 
 
-def _seed_database(client: hvac.Client, postgres: "PostgresServer") -> None:
+def _seed_database(client: hvac.Client, postgres: PostgresServer) -> None:
     postgres.psql(SHOP_SCHEMA_SQL)
     client.sys.enable_secrets_engine("database", path=DATABASE_MOUNT, description="dynamic PostgreSQL credentials")
     database = client.secrets.database
@@ -372,11 +407,16 @@ def _seed_database(client: hvac.Client, postgres: "PostgresServer") -> None:
         username="postgres",
         password="demo-not-a-real-password-pg",
     )
-    for role, statements in (("readonly", READONLY_SQL), ("readwrite", READWRITE_SQL)):
+    roles = (
+        ("readonly", READONLY_SQL, READONLY_REVOKE_SQL),
+        ("readwrite", READWRITE_SQL, READWRITE_REVOKE_SQL),
+    )
+    for role, statements, revocation in roles:
         database.create_role(
             role,
             db_name="demo-postgres",
             creation_statements=statements,
+            revocation_statements=revocation,
             default_ttl="1h",
             max_ttl="24h",
             mount_point=DATABASE_MOUNT,
@@ -391,9 +431,56 @@ def _seed_database(client: hvac.Client, postgres: "PostgresServer") -> None:
         client.sys.renew_lease(response["lease_id"], increment=600)
 
 
+def _seed_pki(client: hvac.Client) -> None:
+    """A root CA, an intermediate signed by it, a role and a few certificates (private keys are
+    discarded as soon as they arrive)."""
+    client.sys.enable_secrets_engine(
+        "pki", path=PKI_ROOT_MOUNT, description="demo root CA", config={"max_lease_ttl": "87600h"}
+    )
+    client.write(
+        f"{PKI_ROOT_MOUNT}/root/generate/internal",
+        common_name=PKI_ROOT_CN,
+        issuer_name="demo-root",
+        ttl="87600h",
+        key_type="ec",
+        key_bits=256,
+    )
+    client.sys.enable_secrets_engine(
+        "pki", path=PKI_INT_MOUNT, description="demo intermediate CA", config={"max_lease_ttl": "43800h"}
+    )
+    csr = client.write(
+        f"{PKI_INT_MOUNT}/intermediate/generate/internal", common_name=PKI_INT_CN, key_type="ec", key_bits=256
+    )["data"]["csr"]
+    signed = client.write(
+        f"{PKI_ROOT_MOUNT}/root/sign-intermediate", csr=csr, format="pem_bundle", ttl="43800h", common_name=PKI_INT_CN
+    )["data"]["certificate"]
+    client.write(f"{PKI_INT_MOUNT}/intermediate/set-signed", certificate=signed)
+    client.write(
+        f"{PKI_INT_MOUNT}/roles/{PKI_ROLE}",
+        allowed_domains="demo.internal",
+        allow_subdomains=True,
+        allow_ip_sans=True,
+        max_ttl="2160h",
+        key_type="ec",
+        key_bits=256,
+    )
+    for common_name, ttl, alt_names, ip_sans in PKI_CERTS:
+        issued = client.write(
+            f"{PKI_INT_MOUNT}/issue/{PKI_ROLE}",
+            common_name=common_name,
+            alt_names=",".join(alt_names),
+            ip_sans=",".join(ip_sans),
+            ttl=ttl,
+        )
+        serial = issued["data"]["serial_number"]
+        del issued  # holds the private key: not kept
+        if common_name == PKI_REVOKED_CN:
+            client.write(f"{PKI_INT_MOUNT}/revoke", serial_number=serial)
+
+
 def seed(
     client: hvac.Client,
-    postgres: "PostgresServer | None",
+    postgres: PostgresServer | None,
     *,
     missing_reason: str | None = None,
     progress: Callable[[str], None] | None = None,
@@ -413,6 +500,8 @@ def seed(
     _seed_kv1(client, rng)
     say("seeding transit keys")
     _seed_transit(client)
+    say("seeding the PKI mounts")
+    _seed_pki(client)
     say("seeding policies, tokens and userpass")
     _seed_auth(client)
     if postgres is None:
