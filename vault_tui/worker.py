@@ -29,8 +29,10 @@ import functools
 import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
+from textual.app import App
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.message_pump import MessagePump
 
@@ -39,12 +41,21 @@ from .pool import DaemonPool
 from .vault.errors import Unreachable, VaultError, map_exception
 from .vault.gateway import Gateway
 
-if TYPE_CHECKING:
-    from textual.app import App
-
 P = ParamSpec("P")
 T = TypeVar("T")
 Page = TypeVar("Page")
+
+
+def deliver(target: MessagePump, message: Message) -> bool:
+    """Post a reply, unless its target has left the DOM (a screen closed, a widget removed).
+
+    A reply for a widget that is gone has nobody to tell; posting it anyway would run a handler
+    whose children no longer exist. (Replies that arrive before a screen has composed are safe:
+    Textual holds a node's messages until its compose and mount have run.)
+    """
+    if isinstance(target, DOMNode) and not isinstance(target, App) and not target.is_attached:
+        return False
+    return target.post_message(message)
 
 
 class Call(Generic[T]):
@@ -177,7 +188,7 @@ class VaultWorker:
             else:
                 message = done(result) if done else None
             if message is not None:
-                target.post_message(message)
+                deliver(target, message)
 
         self._start(run(), group, action or call.name)
         return ticket
@@ -205,7 +216,7 @@ class VaultWorker:
             for item in call.run(gateway):
                 if not self.is_current(ticket):
                     break
-                to.post_message(page(item, count == 0))
+                deliver(to, page(item, count == 0))
                 count += 1
             return count
 
@@ -219,12 +230,12 @@ class VaultWorker:
                 if self.is_current(ticket):
                     message = failed(error)
                     if message is not None:
-                        to.post_message(message)
+                        deliver(to, message)
                 return
             if self.is_current(ticket):
                 message = done(count)
                 if message is not None:
-                    to.post_message(message)
+                    deliver(to, message)
 
         self._start(run(), "vault", action or call.name)
         return ticket
