@@ -28,6 +28,7 @@ What gets seeded:
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +43,20 @@ KV1_MOUNT = "legacy"
 TRANSIT_MOUNT = "transit"
 DATABASE_MOUNT = "database"
 USERPASS_MOUNT = "userpass"
+
+def wait_for_kv2(client: hvac.Client, mount: str, timeout: float = 60.0) -> None:
+    """A new KV v2 mount upgrades itself in the background ("Upgrading from non-versioned to
+    versioned data"); on a busy machine the first calls can land before it is done. Wait."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.secrets.kv.v2.read_configuration(mount_point=mount)
+            return
+        except (hvac.exceptions.InvalidRequest, hvac.exceptions.InternalServerError, hvac.exceptions.VaultDown):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
 
 TEAMS: dict[str, tuple[str, ...]] = {
     "payments": ("checkout", "ledger", "refunds"),
@@ -250,6 +265,7 @@ def _seed_cas_mount(client: hvac.Client, rng: random.Random) -> None:
     client.sys.enable_secrets_engine(
         "kv", path=CAS_MOUNT, options={"version": "2"}, description="ops secrets; every write needs check-and-set"
     )
+    wait_for_kv2(client, CAS_MOUNT)
     client.secrets.kv.v2.configure(max_versions=20, cas_required=True, mount_point=CAS_MOUNT)
     entries: dict[str, tuple[dict[str, str], int]] = {
         "oncall/pagerduty": ({"api_token": f"demo-not-a-real-token-{_hex(rng, 10)}"}, 3),
