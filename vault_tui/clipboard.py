@@ -14,11 +14,19 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar, cast
 
 import pyperclip
 
 T = TypeVar("T")
+
+
+class ClipboardBackend(Protocol):
+    """What vault-tui needs of a clipboard (pyperclip, or a test double)."""
+
+    def copy(self, text: str) -> None: ...
+
+    def paste(self) -> str: ...
 
 
 def _first_sentence(text: str) -> str:
@@ -62,11 +70,11 @@ class Clipboard:
         osc52: Callable[[str], None],
         *,
         clear_after: float = 30.0,
-        backend: object | None = None,
+        backend: ClipboardBackend | None = None,
     ) -> None:
         self._osc52 = osc52
         self.clear_after = clear_after
-        self._backend = backend if backend is not None else pyperclip
+        self._backend: ClipboardBackend = backend if backend is not None else cast(ClipboardBackend, pyperclip)
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
         self.last_method = ""
@@ -92,7 +100,7 @@ class Clipboard:
 
     def _copy_system(self, text: str) -> str | None:
         try:
-            self._backend.copy(text)  # type: ignore[attr-defined]
+            self._backend.copy(text)
             return "system"
         except Exception as error:  # pyperclip.PyperclipException and friends: no clipboard here
             self.system_problem = self.system_problem or _first_sentence(str(error))
@@ -125,12 +133,12 @@ class Clipboard:
 
     def _clear_system_if_unchanged(self, digest: str) -> bool:
         try:
-            current = self._backend.paste()  # type: ignore[attr-defined]
+            current = self._backend.paste()
         except Exception:
             return False
         if current is not None and _digest(current) == digest:
             try:
-                self._backend.copy("")  # type: ignore[attr-defined]
+                self._backend.copy("")
             except Exception:
                 return False
             return True

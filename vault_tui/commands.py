@@ -97,9 +97,7 @@ class CommandLine:
         app = self.app
         commands: list[tuple[str, Callable[[], Any], str]] = []
         for spec in VIEWS:
-            commands.append(
-                (f"View: {spec.title}", lambda name=spec.name: app.action_view(name), f"Switch to the {spec.title.lower()} view")
-            )
+            commands.append((f"View: {spec.title}", _opener(app, spec.name), f"Switch to the {spec.title.lower()} view"))
         commands.append(("Command line (:)", app.action_command_line, "k9s-style :kv :leases :transit :ctx"))
         commands.append(("Keys for this view (?)", app.action_help, "Show the key bindings"))
         commands.append(("Switch profile (:ctx)", self.open_profile_switcher, "Connect with another saved profile"))
@@ -110,6 +108,10 @@ class CommandLine:
         if callable(screen_commands):
             commands.extend(screen_commands())
         return commands
+
+
+def _opener(app: VaultApp, name: str) -> Callable[[], None]:
+    return lambda: app.action_view(name)
 
 
 class ViewCommands(Provider):

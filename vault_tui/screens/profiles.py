@@ -51,7 +51,7 @@ class ProfileSwitcherScreen(Dialog[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one("#profile-list", OptionList)
-        if self.current in self.profiles.profiles:
+        if self.current is not None and self.current in self.profiles.profiles:
             options.highlighted = list(self.profiles.profiles).index(self.current)
         options.focus()
 
