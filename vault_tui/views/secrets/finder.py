@@ -228,8 +228,8 @@ class _Searcher:
         if narrowed is not None:
             # Few candidates: classify every occurrence in the narrowed text.
             ids = narrowed.ids
-            found = self._classify(narrowed, q, None)
-            hits = found if ids is None else [(t, last, int(ids[line]), at) for t, last, line, at in found]
+            every = self._classify(narrowed, q, None) or []
+            hits = every if ids is None else [(t, last, int(ids[line]), at) for t, last, line, at in every]
             seen = {h[2] for h in hits}
         else:
             found = self._classify(text, q, _SMALL)
