@@ -168,7 +168,12 @@ def _fuzzy_pattern(query: str) -> re.Pattern[str]:
     search jumps to each occurrence of the first character (fast when it is rare); from there
     possessive runs make the rest linear."""
     parts = [f"[^{re.escape(ch)}\n]*+{re.escape(ch)}" for ch in query[1:]]
-    return re.compile(re.escape(query[0]) + "".join(parts))
+    return re.compile(_not_artificial(query) + re.escape(query[0]) + "".join(parts))
+
+
+def _not_artificial(query: str) -> str:
+    """A query starting with "/" must not match the "/" put before every line."""
+    return "(?<!\n)" if query.startswith("/") else ""
 
 
 def _fuzzy_positions(line: str, query: str) -> tuple[int, ...]:
@@ -240,8 +245,11 @@ class _Searcher:
                 seen = {h[2] for h in hits}
         hits.sort()
         more = len(hits) > limit or not complete
-        if len(hits) >= limit or not complete:
+        if len(hits) > limit or not complete:
             return hits[:limit], more
+        if len(hits) == limit:  # exactly full: is there any fuzzy match beyond?
+            _, more = self._fuzzy(q, 0, seen, narrowed)
+            return hits, more
         fuzzy, fuzzy_more = self._fuzzy(q, limit - len(hits), seen, narrowed)
         hits.extend(fuzzy)
         return hits, more or fuzzy_more
@@ -285,8 +293,8 @@ class _Searcher:
             (EXACT, 1, "/" + e + "/", 1),
             (PREFIX, 0, "/" + e + "[^/\n]*\n", 1),
             (PREFIX, 1, "/" + e, 1),
-            (SUBSTRING, 0, e + "[^/\n]*\n", 0),
-            (SUBSTRING, 1, e, 0),
+            (SUBSTRING, 0, _not_artificial(q) + e + "[^/\n]*\n", 0),
+            (SUBSTRING, 1, _not_artificial(q) + e, 0),
         ]
         if "/" not in q:
             # Skip the segment passes that cannot match (no such segment in the text).
@@ -532,16 +540,16 @@ class Finder:
         ns = (namespace or "").strip("/")
         return sorted(k[2] for k in self._stores if k[0] == (profile or "") and k[1] == ns)
 
-    def drop(self, profile: str, namespace: str | None = None, mount: str | None = None) -> None:
-        """Forget a mount, a namespace (mount=None) or a whole profile (namespace=None too)."""
-        ns = None if namespace is None else namespace.strip("/")
+    def drop(self, profile: str, namespace: str | None, mount: str | None = None) -> None:
+        """Forget one mount, or every mount of a namespace (``mount=None``)."""
+        ns = (namespace or "").strip("/")
         for key in list(self._stores):
-            if key[0] != (profile or ""):
-                continue
-            if ns is not None and key[1] != ns:
-                continue
-            if mount is not None and key[2] != mount.strip("/"):
-                continue
+            if key[0] == (profile or "") and key[1] == ns and (mount is None or key[2] == mount.strip("/")):
+                del self._stores[key]
+
+    def drop_profile(self, profile: str) -> None:
+        """Forget everything indexed for a profile (every namespace)."""
+        for key in [k for k in self._stores if k[0] == (profile or "")]:
             del self._stores[key]
 
     # Convenience for the UI's write/delete/refresh hooks.
