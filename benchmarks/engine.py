@@ -57,8 +57,8 @@ def _raw_walk(ctx: Context) -> list[str]:
         try:
             response = session().request("LIST", f"{ctx.addr}/v1/{ctx.mount}/metadata/{folder}")
             keys = response.json()["data"]["keys"] if response.status_code == 200 else []
-            subfolders = []
-            secrets = []
+            subfolders: list[str] = []
+            secrets: list[str] = []
             for key in keys:
                 (subfolders if key.endswith("/") else secrets).append(folder + key)
             with lock:
@@ -227,7 +227,19 @@ def tree_filter(ctx: Context) -> list[Row]:
 
 
 RSS_SCRIPT = r"""
-import json, os, resource, sys, time
+import json, os, sys
+
+
+def peak_mb():
+    # VmHWM: this process's own peak (ru_maxrss would include the parent's RSS at fork time).
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 with_app = sys.argv[1] == "app"
 if with_app:
     import vault_tui.app  # noqa: F401  (textual and every screen module)
@@ -236,7 +248,7 @@ from vault_tui.vault.gateway import Gateway
 from vault_tui.vault.index import index_paths
 from vault_tui.vault.models import EngineKind
 from vault_tui.views.secrets.finder import Finder
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = peak_mb()
 gateway = Gateway(ConnectionSettings(addr=os.environ["BENCH_ADDR"], token=os.environ["BENCH_TOKEN"]))
 gateway.server_info()
 finder = Finder()
@@ -245,8 +257,7 @@ result = index_paths(gateway, EngineKind.KV2, os.environ["BENCH_MOUNT"], max_pat
                      on_batch=lambda batch: store.add_many(batch.paths))
 for query in ["s", "st", "stripe", "pymtsprd", "db-password", "payments/prod", "zzq"]:
     finder.search(query, profile="bench", namespace=None, mounts=[os.environ["BENCH_MOUNT"]])
-print(json.dumps({"paths": len(store), "base": base,
-                  "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"paths": len(store), "base": base, "peak": peak_mb()}))
 """
 
 
