@@ -255,3 +255,20 @@ def test_tree_filter_keep_set_equals_path_index_matches(seed):
     assert keep_set(loaded, "") == index.matches("m/", "")
     # Ancestors are kept even when the caller's list does not hold them.
     assert keep_set(["x/y/z"], "z") == {"x/", "x/y/", "x/y/z"}
+
+
+def test_segment_shortcuts_see_every_line():
+    # Large enough for several slices of the text; the rarest names are at the very end.
+    paths = [f"bulk/folder{i:05d}/name{i:05d}" for i in range(30_000)] + ["zz/last-one", "zz/sub/name"]
+    store = PathStore(paths)
+    assert [m.path for m in store.search("last-one").matches] == ["zz/last-one"]
+    assert store.search("last-one").matches[0].tier == EXACT
+    assert [m.path for m in store.search("zz/sub").matches][0] == "zz/sub/name"
+    assert store.search("zz/sub").matches[0].tier == EXACT
+    assert [m.path for m in store.search("folder29999/name29999").matches] == ["bulk/folder29999/name29999"]
+    assert store.search("folder29999/name29999").matches[0].tier == EXACT
+    # "name" occurs 30,000 times (the early-stopping passes); it is a whole segment only on the last line.
+    assert store.search("name").matches[0].path == "zz/sub/name"
+    check(store, paths, "name", 50)
+    check(store, paths, "zz/s", 50)
+    check(store, paths, "name2999", 50)

@@ -89,8 +89,8 @@ class _Text:
             step = 1 << 18
             start = 0
             while start < len(blob) - 1:
-                end = blob.find("\n", min(start + step, len(blob) - 1))
-                pieces = set(blob[start:end].split("/"))
+                end = blob.find("\n", min(start + step, len(blob) - 1))  # a line's end
+                pieces = set(blob[start : end + 1].split("/"))  # whole lines, each "\n/..." to "\n"
                 for piece in pieces:
                     if piece.endswith("\n"):
                         last.add(piece[:-1])
@@ -153,7 +153,7 @@ def spans(positions: Iterable[int], offset: int = 0) -> tuple[tuple[int, int], .
 class SearchResult:
     query: str
     matches: tuple[Match, ...]
-    more: bool  # there are more matches than ``limit``: ``matches`` is the best ``limit``
+    more: bool  # there may be more matches than ``limit``: ``matches`` is the best ``limit``
 
     def __len__(self) -> int:
         return len(self.matches)
@@ -247,9 +247,8 @@ class _Searcher:
         more = len(hits) > limit or not complete
         if len(hits) > limit or not complete:
             return hits[:limit], more
-        if len(hits) == limit:  # exactly full: is there any fuzzy match beyond?
-            _, more = self._fuzzy(q, 0, seen, narrowed)
-            return hits, more
+        if len(hits) == limit:
+            return hits, True  # exactly full: there may be fuzzy matches beyond (not worth a pass to know)
         fuzzy, fuzzy_more = self._fuzzy(q, limit - len(hits), seen, narrowed)
         hits.extend(fuzzy)
         return hits, more or fuzzy_more
@@ -296,16 +295,25 @@ class _Searcher:
             (SUBSTRING, 0, _not_artificial(q) + e + "[^/\n]*\n", 0),
             (SUBSTRING, 1, _not_artificial(q) + e, 0),
         ]
-        if "/" not in q:
-            # Skip the segment passes that cannot match (no such segment in the text).
-            last, folders = text.segments()
+        # Skip the segment passes that cannot match (no such segment in the text).
+        last, folders = text.segments()
+        *inner, tail = q.split("/")
+        if inner:  # "a/b/c": "a" and "b" must be whole folder names for a segment match
+            whole = all(_has(folders, part, exact=True) for part in inner)
+            exists = (
+                whole and _has(last, tail, exact=True),
+                whole and _has(folders, tail, exact=True),
+                whole and _has(last, tail, exact=False),
+                whole and (_has(last, tail, exact=False) or _has(folders, tail, exact=False)),
+            )
+        else:
             exists = (
                 _has(last, q, exact=True),
                 _has(folders, q, exact=True),
                 _has(last, q, exact=False),
                 _has(last, q, exact=False) or _has(folders, q, exact=False),
             )
-            passes = [p for i, p in enumerate(passes) if i >= len(exists) or exists[i]]
+        passes = [p for i, p in enumerate(passes) if i >= len(exists) or exists[i]]
         for tier, last_flag, source, skip in passes:
             pattern = re.compile(source)
             for match in pattern.finditer(blob):
@@ -472,7 +480,9 @@ class PathStore:
             if prefix:
                 cut = len(prefix)
                 chunk = [p[cut:] for p in chunk]
-            entry = (self.version, _Searcher(_Text(_lower_all(chunk))))
+            text = _Text(_lower_all(chunk))
+            text.segments()  # part of building: not paid by the first keystroke
+            entry = (self.version, _Searcher(text))
             self._searchers[prefix] = entry
             if len(self._searchers) > 2:
                 self._searchers.popitem(last=False)
