@@ -207,9 +207,10 @@ def _wait_for_index_threads() -> None:
 
 def test_key_and_value_search_never_returns_a_value(gateway, root_client, kv2_mount):
     secret = "hunter2-" + "x" * 8
-    root_client.secrets.kv.v2.create_or_update_secret("app/db", {"db_password": secret, "user": "app"}, mount_point=kv2_mount)
-    root_client.secrets.kv.v2.create_or_update_secret("app/api", {"token": "tok-" + secret}, mount_point=kv2_mount)
-    root_client.secrets.kv.v2.create_or_update_secret("app/other", {"colour": "blue"}, mount_point=kv2_mount)
+    kv2 = root_client.secrets.kv.v2
+    kv2.create_or_update_secret("app/db", {"db_password": secret, "user": "app"}, mount_point=kv2_mount)
+    kv2.create_or_update_secret("app/api", {"token": "tok-" + secret}, mount_point=kv2_mount)
+    kv2.create_or_update_secret("app/other", {"colour": "blue"}, mount_point=kv2_mount)
     paths = ["app/db", "app/api", "app/other", "app/missing"]
 
     progress = []
@@ -219,7 +220,10 @@ def test_key_and_value_search_never_returns_a_value(gateway, root_client, kv2_mo
     assert progress[-1].done and progress[-1].read == 4 and progress[-1].matched == 1
 
     by_value = sorted(index_secret_contents(gateway, kv2_mount, paths, match="hunter2"), key=lambda m: m.path)
-    assert [(m.path, m.keys, m.in_value) for m in by_value] == [("app/api", ("token",), True), ("app/db", ("db_password",), True)]
+    assert [(m.path, m.keys, m.in_value) for m in by_value] == [
+        ("app/api", ("token",), True),
+        ("app/db", ("db_password",), True),
+    ]
     for item in by_key + by_value:
         assert secret not in repr(item) and "hunter2" not in repr(item)
 
