@@ -235,7 +235,15 @@ def token_info_from(data: dict[str, Any]) -> TokenInfo:
         orphan=bool(data.get("orphan")),
         token_type=str(data.get("type") or "service"),
         meta={str(k): str(v) for k, v in meta.items()} if isinstance(meta, dict) else {},
+        num_uses=_int_or_zero(data.get("num_uses")),
     )
+
+
+def _int_or_zero(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _mount_from(path: str, info: Any, *, is_auth: bool) -> Mount:

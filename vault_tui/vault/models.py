@@ -66,10 +66,16 @@ class TokenInfo:
     orphan: bool = False
     token_type: str = "service"
     meta: Mapping[str, str] = field(default_factory=dict)
+    num_uses: int = 0  # uses left; 0 = unlimited. Every request (a LIST too) spends one.
 
     @property
     def expires(self) -> bool:
         return self.expire_time is not None
+
+    @property
+    def use_limited(self) -> bool:
+        """True for a token with a use limit: nothing should be sent in the background for it."""
+        return self.num_uses > 0
 
 
 class EngineKind(str, Enum):
