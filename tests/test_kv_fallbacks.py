@@ -22,3 +22,14 @@ def test_scan_and_listing_fall_back_like_vault(gateway, root_client, kv2_mount):
 
     assert sorted(fast) == sorted(walked) == sorted(paths)
     assert paged == list(single) == [f"secret{s}" for s in range(4)]
+
+
+def test_kv1_listing_is_never_paged_and_never_loops(gateway, root_client, kv1_mount):
+    """OpenBao ignores limit/after on KV v1: iter_pages must not ask again and again."""
+    from vault_tui.vault import kv
+    from vault_tui.vault.models import EngineKind
+
+    for name in ("a", "b", "c"):
+        root_client.write(f"{kv1_mount}/{name}", value="x")
+    pages = list(kv.iter_pages(gateway, EngineKind.KV1, kv1_mount, "", page_size=2))
+    assert [key for page in pages for key in page] == ["a", "b", "c"]

@@ -84,20 +84,24 @@ def iter_pages(
 ) -> Iterator[list[str]]:
     """Yield the keys of a folder page by page.
 
-    On OpenBao this uses paginated ``LIST ?limit=&after=`` so a folder with thousands of keys
-    arrives in pieces; elsewhere it is one LIST. A missing or empty folder yields nothing
-    (hvac's InvalidPath is not an error here).
+    On OpenBao this uses paginated ``LIST ?limit=&after=`` on KV v2 so a folder with thousands
+    of keys arrives in pieces; elsewhere it is one LIST. OpenBao ignores ``limit``/``after`` on
+    KV v1 and cubbyhole (it answers with the whole folder every time), so those are never paged,
+    and a page that does not move past ``after`` ends the listing instead of looping.
+    A missing or empty folder yields nothing (hvac's InvalidPath is not an error here).
     """
     where = list_path(kind, mount, path)
     server = gateway.server
-    paginate = bool(server and server.supports_paginated_list)
+    paginate = bool(server and server.supports_paginated_list) and kind is EngineKind.KV2
     after: str | None = None
     while True:
-        params = {"limit": str(page_size)} if paginate else None
-        if paginate and after is not None:
-            params["after"] = after  # type: ignore[index]
+        params: dict[str, str] | None = {"limit": str(page_size)} if paginate else None
+        if params is not None and after is not None:
+            params["after"] = after
         body = _request(gateway, "LIST", where, params=params, missing_ok=True)
         keys = _keys_of(body, where)
+        if after is not None:
+            keys = [key for key in keys if key > after]  # a server that ignored ``after``
         if keys:
             yield keys
         if not paginate or len(keys) < page_size:
