@@ -131,7 +131,7 @@ async def dashboard(server: BaoServer, cpu_seconds: float) -> dict[str, float]:
     out: dict[str, float] = {}
     async with app.run_test(size=(140, 40)) as pilot:
         # Signed in, on the secrets browser, settled; then the user opens the lease view.
-        await until(lambda: app.session_ready and app.current_mode == "browser")
+        await until(lambda: app.session.ready and app.current_mode == "browser")
         await pilot.pause()
         await asyncio.sleep(1.0)
         opened = time.perf_counter()

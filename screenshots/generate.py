@@ -42,7 +42,7 @@ async def settle(pilot: Any, until: Callable[[], Any] | None = None, timeout: fl
 async def shoot(config: AppConfig, name: str, steps: Callable[[Any], Awaitable[None]]) -> None:
     app = make_app(config, tick=False)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, lambda: app.session_ready)
+        await settle(pilot, lambda: app.session.ready)
         await steps(pilot)
         path = HERE / f"{name}.svg"
         app.save_screenshot(str(path))
