@@ -41,6 +41,7 @@ from .screens.modals import ConfirmScreen, ConnectErrorScreen, HelpScreen, descr
 from .screens.signin import SignInScreen
 from .session import Link, Session
 from .timefmt import utcnow
+from .trail import Trail
 from .vault.errors import VaultError
 from .vault.gateway import Gateway
 from .vault.models import TokenInfo
@@ -92,6 +93,8 @@ class VaultApp(App[None]):
         self._tick_enabled = tick
         super().__init__()
         self.worker = VaultWorker(self, self.gateway)
+        self.worker.trail = Trail(getattr(self.config, "trail_path", None)) if self.config.trail else None
+        self.worker.where = lambda: (self.session.profile, self.session.addr, self.session.namespace)
         self.connection = ConnectionKeeper(self, self.worker, self._configured_addrs())
         self.set_reactive(VaultApp.session, self._fresh_session())
         self.secret_clipboard = Clipboard(self.copy_to_clipboard, clear_after=self.config.clipboard_clear_seconds)

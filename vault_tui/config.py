@@ -86,6 +86,9 @@ class AppConfig:
     profiles_path: str | None = None
     # --read-only was given: it outlasts profile switches (a profile's read_only does not).
     read_only_flag: bool = False
+    # The operator's trail (vault_tui.trail): on by default; None = the user's state directory.
+    trail: bool = True
+    trail_path: str | None = None
 
     def with_connection(self, connection: ConnectionSettings) -> "AppConfig":
         return replace(self, connection=connection)
