@@ -5,16 +5,47 @@ from __future__ import annotations
 import os
 import uuid
 
-import pytest
+# -- isolation: the suite never sees the developer's HOME, Vault settings or keyring -------------
+# Runs when pytest imports this file, before any test module (and before vault_tui or keyring
+# read anything). HOME, XDG_* and the keyring point into one temporary directory, removed at exit.
+# Once per process: test modules import this file again as ``tests.conftest``.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
 
-from vault_tui.demo.servers import BaoServer, PostgresServer
-from vault_tui.vault.client import ConnectionSettings
-from vault_tui.vault.gateway import Gateway
+import keyring  # noqa: E402
+from keyring.backends import fail as _fail_keyring  # noqa: E402
 
-# Tests must never read the developer's real Vault settings.
-for _name in list(os.environ):
-    if _name.startswith(("VAULT_", "BAO_")):
-        del os.environ[_name]
+_MARK = f"{os.getpid()}:"  # this process (a child process isolates itself again)
+if not os.environ.get("VAULT_TUI_TESTS_ISOLATED", "").startswith(_MARK):
+    _ISOLATED = tempfile.mkdtemp(prefix="vault-tui-tests-")
+    atexit.register(shutil.rmtree, _ISOLATED, True)
+    for _name in list(os.environ):
+        if _name.startswith(("VAULT_", "BAO_", "KEYRING_")) or _name.lower() in (
+            "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+            "ssl_cert_file", "ssl_cert_dir", "requests_ca_bundle", "curl_ca_bundle",
+        ):
+            del os.environ[_name]
+    for _name, _sub in (
+        ("HOME", "home"),
+        ("XDG_CONFIG_HOME", "home/.config"),
+        ("XDG_DATA_HOME", "home/.local/share"),
+        ("XDG_STATE_HOME", "home/.local/state"),
+    ):
+        os.makedirs(os.path.join(_ISOLATED, _sub), exist_ok=True)
+        os.environ[_name] = os.path.join(_ISOLATED, _sub)
+    os.environ["VAULT_TUI_TESTS_ISOLATED"] = _MARK + _ISOLATED
+    # No ~/.vault-token, no profiles file, no keyring: a test that wants one makes its own.
+    os.environ["VAULT_TUI_CONFIG"] = os.path.join(_ISOLATED, "no-config.toml")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    keyring.set_keyring(_fail_keyring.Keyring())
+# -- end of isolation ------------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+from vault_tui.demo.servers import BaoServer, PostgresServer  # noqa: E402
+from vault_tui.vault.client import ConnectionSettings  # noqa: E402
+from vault_tui.vault.gateway import Gateway  # noqa: E402
 
 
 @pytest.fixture(scope="session")
