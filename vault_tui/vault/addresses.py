@@ -63,6 +63,11 @@ def validate_addr(address: str, source: str = "") -> str:
         raise AddressError(address, "it is empty", source)
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
         raise AddressError(address, "it contains spaces or control characters", source)
+    if "," in text:
+        raise AddressError(
+            address, "it contains ','; list several addresses as separate entries (addrs = [...]), "
+            "or comma-separated in --addr, VAULT_ADDR or a profile's addr", source,
+        )
     found = _SCHEME.match(text)
     if not found:
         if text.startswith(("unix:", "/")):
