@@ -116,7 +116,10 @@ def test_cli_keeps_the_whole_list():
 @pytest.mark.parametrize(
     "argv, expected",
     [
-        (["--addr", "http://a:1,http://b:x"], "vault-tui: --addr: invalid address 'http://b:x': the port 'x' is not a number"),
+        (
+            ["--addr", "http://a:1,http://b:x"],
+            "vault-tui: --addr: invalid address 'http://b:x': the port 'x' is not a number",
+        ),
         (["--addr", "vault.example.com:8200"], "--addr: invalid address 'vault.example.com:8200': it must start with"),
         (["--addr", "http://a:1/v1/"], "it has a path ('/v1/')"),
         (["--demo", "--addr", "http://a:1:2"], "--addr: invalid address 'http://a:1:2'"),

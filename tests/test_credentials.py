@@ -217,11 +217,13 @@ def test_cryptfile_unlocked_by_the_apps_own_prompt(tmp_path):
     assert in_thread(store.store, "prod", "token", "s.kept").usable
     assert asked and "CryptFileKeyring" in asked[0]
     # A new process (a new backend object) with the right password reads it back...
-    assert in_thread(CredentialStore(fresh(), password_prompt=lambda _q: "correct horse").get, "prod", "token") == "s.kept"
+    again = CredentialStore(fresh(), password_prompt=lambda _q: "correct horse")
+    assert in_thread(again.get, "prod", "token") == "s.kept"
     # ...a wrong one, or none, is refused, without a prompt on the terminal.
     wrong = CredentialStore(fresh(), password_prompt=lambda _q: "wrong")
     assert in_thread(lambda: wrong.status).state is BackendState.PROMPTS
-    assert in_thread(lambda: CredentialStore(fresh(), password_prompt=lambda _q: None).status).state is BackendState.PROMPTS
+    declined = CredentialStore(fresh(), password_prompt=lambda _q: None)
+    assert in_thread(lambda: declined.status).state is BackendState.PROMPTS
     assert in_thread(lambda: CredentialStore(fresh()).status).state is BackendState.PROMPTS
 
 

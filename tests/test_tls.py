@@ -16,10 +16,9 @@ import pytest
 
 from tests.conftest import unique
 from tests.helpers import wait_for
-from vault_tui.config import AppConfig
+from vault_tui.config import AppConfig, connection_from_environment
 from vault_tui.demo.servers import BaoServer
 from vault_tui.vault.auth import login_userpass
-from vault_tui.config import connection_from_environment
 from vault_tui.vault.client import ConnectionSettings, build_client
 from vault_tui.vault.errors import TLSFailure
 from vault_tui.vault.gateway import Gateway
@@ -108,7 +107,8 @@ async def test_untrusted_certificate_in_the_app_names_the_ca_option(tls_bao):
     settings = ConnectionSettings(addr=tls_bao.addr, token=tls_bao.root_token)
     app = make_app(AppConfig(connection=settings), tick=False)
     async with app.run_test(size=(160, 36), message_hook=seen.append) as pilot:
-        await wait_for(pilot, lambda: any(isinstance(m, ConnectFailed) for m in seen), timeout=LIMIT, what="ConnectFailed")
+        failed_seen = lambda: any(isinstance(m, ConnectFailed) for m in seen)  # noqa: E731
+        await wait_for(pilot, failed_seen, timeout=LIMIT, what="ConnectFailed")
         await pilot.pause()
         failed = [m for m in seen if isinstance(m, ConnectFailed)]
         assert failed and isinstance(failed[0].error, TLSFailure)
@@ -237,7 +237,7 @@ def _make_ca(path) -> None:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "some other CA")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

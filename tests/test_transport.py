@@ -261,7 +261,8 @@ def test_bao_twins_and_defaults():
     defaults = ConnectionSettings()
     assert defaults.max_retries == 2 and defaults.timeout == 15.0
     assert transport_from_environment({"REQUESTS_CA_BUNDLE": "/r.pem"})["ca_bundle"] == "/r.pem"
-    assert transport_from_environment({"SSL_CERT_FILE": "/s.pem", "REQUESTS_CA_BUNDLE": "/r.pem"})["ca_bundle"] == "/s.pem"
+    both = transport_from_environment({"SSL_CERT_FILE": "/s.pem", "REQUESTS_CA_BUNDLE": "/r.pem"})
+    assert both["ca_bundle"] == "/s.pem"
 
 
 @pytest.mark.parametrize(
@@ -376,7 +377,9 @@ def test_https_proxy_tunnels_with_server_name(tls_bao, proxy, vault_test_resolve
 
 
 # -- retries and timeouts --------------------------------------------------------------------------
-@pytest.mark.parametrize("status, retried", [(503, True), (500, True), (502, True), (412, True), (501, False), (404, False)])
+@pytest.mark.parametrize(
+    "status, retried", [(503, True), (500, True), (502, True), (412, True), (501, False), (404, False)]
+)
 def test_max_retries_follow_the_vault_cli(status, retried):
     with running(StatusServer(status)) as server:
         gateway = Gateway(ConnectionSettings(addr=f"http://127.0.0.1:{server.port}", token="t", max_retries=2))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from . import __version__
 from .config import (
@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         "VAULT_SKIP_VERIFY, VAULT_TLS_SERVER_NAME, VAULT_CLIENT_TIMEOUT, VAULT_MAX_RETRIES, "
         "VAULT_PROXY_ADDR, HTTPS_PROXY/HTTP_PROXY/NO_PROXY (each VAULT_ one also as BAO_).",
     )
-    parser.add_argument("--demo", action="store_true", help="start a local OpenBao (and PostgreSQL) with demo data and open it")
+    parser.add_argument(
+        "--demo", action="store_true", help="start a local OpenBao (and PostgreSQL) with demo data and open it"
+    )
     parser.add_argument(
         "--addr",
         help="server address, or a comma-separated list of a cluster's nodes "
@@ -41,10 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--read-only", action="store_true", help="disable every write action")
     parser.add_argument("--path", help="open with this secret or folder selected, e.g. secret/team/app/db")
     parser.add_argument("--view", choices=VIEWS, help="the view to open first")
-    parser.add_argument("--clipboard-timeout", type=float, default=None, metavar="SECONDS", help="clear copied values after this many seconds (default 30; 0 = never)")
-    parser.add_argument("--profile", "-p", metavar="NAME", help="connect as this profile from the config file (default: its default_profile)")
-    parser.add_argument("--config", metavar="FILE", help="the profiles file (default: VAULT_TUI_CONFIG or ~/.config/vault-tui/config.toml)")
-    parser.add_argument("--forget", metavar="PROFILE", help="remove PROFILE's remembered token / AppRole secret ID from the OS keyring, then exit")
+    parser.add_argument(
+        "--clipboard-timeout", type=float, default=None, metavar="SECONDS",
+        help="clear copied values after this many seconds (default 30; 0 = never)",
+    )
+    parser.add_argument(
+        "--profile", "-p", metavar="NAME",
+        help="connect as this profile from the config file (default: its default_profile)",
+    )
+    parser.add_argument(
+        "--config", metavar="FILE",
+        help="the profiles file (default: VAULT_TUI_CONFIG or ~/.config/vault-tui/config.toml)",
+    )
+    parser.add_argument(
+        "--forget", metavar="PROFILE",
+        help="remove PROFILE's remembered token / AppRole secret ID from the OS keyring, then exit",
+    )
     parser.add_argument("--version", action="version", version=f"vault-tui {__version__}")
     return parser
 

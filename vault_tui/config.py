@@ -6,9 +6,10 @@ Profiles from a TOML config file (issue: sign-in and profiles) layer on top of t
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 # AddressError / SettingError are re-exported: they are what the functions here raise.
 from .vault.addresses import AddressError as AddressError
@@ -184,5 +185,5 @@ class AppConfig:
         if not self.token_source:
             self.token_source = "given" if self.connection.token else TOKEN_NONE
 
-    def with_connection(self, connection: ConnectionSettings) -> "AppConfig":
+    def with_connection(self, connection: ConnectionSettings) -> AppConfig:
         return replace(self, connection=connection)

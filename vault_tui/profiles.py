@@ -60,9 +60,10 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import platformdirs
 
@@ -238,7 +239,9 @@ class Profile:
         return ConnectionSettings(
             addr=address,
             token=token,
-            namespace=self.namespace if self.namespace is not None else _env(environ, "VAULT_NAMESPACE", "BAO_NAMESPACE"),
+            namespace=(
+                self.namespace if self.namespace is not None else _env(environ, "VAULT_NAMESPACE", "BAO_NAMESPACE")
+            ),
             ca_cert=tls.ca_cert or _env(environ, "VAULT_CACERT", "BAO_CACERT"),
             ca_path=tls.ca_path or _env(environ, "VAULT_CAPATH", "BAO_CAPATH"),
             client_cert=tls.client_cert or _env(environ, "VAULT_CLIENT_CERT", "BAO_CLIENT_CERT"),
@@ -335,7 +338,9 @@ class _Validator:
         for key in doc:
             if key not in TOP_KEYS:
                 raise self.fail(
-                    f"unknown setting {key!r} (expected 'default_profile', [profiles.NAME], [keymap] or [settings])", (), key
+                    f"unknown setting {key!r} (expected 'default_profile', [profiles.NAME], [keymap] or [settings])",
+                    (),
+                    key,
                 )
         profiles_raw = doc.get("profiles", {})
         if not isinstance(profiles_raw, dict):
@@ -359,14 +364,18 @@ class _Validator:
                 raise self.fail(f"default_profile {default!r} is not a defined profile", (), "default_profile")
         keymap = self.keymap(doc.get("keymap", {}))
         settings = self.settings(doc.get("settings", {}))
-        return ProfilesConfig(path=self.path, profiles=profiles, default_profile=default, keymap=keymap, settings=settings)
+        return ProfilesConfig(
+            path=self.path, profiles=profiles, default_profile=default, keymap=keymap, settings=settings
+        )
 
     def keymap(self, body: Any) -> dict[str, str]:
         if not isinstance(body, dict):
             raise self.fail("'keymap' must be a table of binding-id = \"keys\" (see ? in the app)", (), "keymap")
         for key, value in body.items():
             if not isinstance(value, str) or not value.strip():
-                raise self.fail(f"keymap entry {key!r} must be a string of keys, e.g. \"f5\" or \"ctrl+r,f5\"", ("keymap",), key)
+                raise self.fail(
+                    f"keymap entry {key!r} must be a string of keys, e.g. \"f5\" or \"ctrl+r,f5\"", ("keymap",), key
+                )
         return {str(k): str(v) for k, v in body.items()}
 
     def settings(self, body: Any) -> dict[str, float]:
@@ -377,7 +386,8 @@ class _Validator:
             if key not in SETTINGS:
                 raise self.fail(f"unknown setting {key!r} (known: {', '.join(sorted(SETTINGS))})", ("settings",), key)
             kind, minimum = SETTINGS[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+            wrong_kind = kind is int and not isinstance(value, int)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or wrong_kind:
                 raise self.fail(f"{key} must be a {'whole ' if kind is int else ''}number", ("settings",), key)
             if value < minimum:
                 raise self.fail(f"{key} must be at least {minimum}", ("settings",), key)
@@ -498,7 +508,8 @@ class _Validator:
         cert = _expand(self._string(body, "client_cert", table))
         key = _expand(self._string(body, "client_key", table))
         if bool(cert) != bool(key):
-            raise self.fail("'client_cert' and 'client_key' must be given together", table, "client_cert" if cert else "client_key")
+            where = "client_cert" if cert else "client_key"
+            raise self.fail("'client_cert' and 'client_key' must be given together", table, where)
         return TLSSettings(
             ca_cert=_expand(self._string(body, "ca_cert", table)),
             ca_path=_expand(self._string(body, "ca_path", table)),
@@ -516,9 +527,10 @@ def _expand(value: str | None) -> str | None:
 
 
 def _toml_type(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    names = {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 # -- locating a key's line (tomllib gives positions only for syntax errors) ----------------------
