@@ -263,3 +263,46 @@ def test_no_terminal_prompts_is_reentrant_and_restores():
         with pytest.raises(PromptRefused):
             input("y")
     assert getpass.getpass is original
+
+
+async def test_sign_in_with_a_prompting_keyring_does_not_freeze(bao, root_client, tmp_path, monkeypatch):
+    """The issue's freeze: "remember" ticked, EncryptedKeyring chosen. The app signs in, says why
+    nothing was remembered, and keeps running (the worker never waits on getpass)."""
+    pytest.importorskip("Crypto.Cipher")
+    from keyrings.alt.file import EncryptedKeyring
+    from textual.widgets import Input
+
+    from tests.conftest import unique
+    from tests.helpers import wait_for
+    from vault_tui.app import make_app
+    from vault_tui.config import AppConfig
+    from vault_tui.screens.signin import SignInScreen
+    from vault_tui.vault.client import ConnectionSettings
+
+    mount = unique("up-")
+    root_client.sys.enable_auth_method("userpass", path=mount)
+    root_client.write(f"auth/{mount}/users/alice", password="pw", token_policies=["default"])
+    backend = EncryptedKeyring()
+    backend.file_path = str(tmp_path / "crypted_pass.cfg")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.EncryptedKeyring")
+    try:
+        config = AppConfig(
+            connection=ConnectionSettings(addr=bao.addr), profile="p", initial_view="policies",
+            auth_method="userpass", auth_mount=mount, auth_username="alice",
+        )
+        app = make_app(config, tick=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), timeout=LIMIT, what="sign-in")
+            screen = app.screen
+            screen.query_one("#password", Input).value = "pw"
+            screen.query_one("#remember").value = True
+            screen.action_submit()
+            await wait_for(pilot, lambda: app.session_ready, timeout=LIMIT, what="signed in")
+            messages = [str(n.message) for n in app._notifications]
+            assert any("not remembered" in m and "EncryptedKeyring" in m for m in messages), messages
+        assert not (tmp_path / "crypted_pass.cfg").exists()
+    finally:
+        keyring.set_keyring(previous)
+        root_client.sys.disable_auth_method(mount)

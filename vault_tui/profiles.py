@@ -632,7 +632,8 @@ def first_reachable(settings: ConnectionSettings, addrs: tuple[str, ...]) -> str
     if len(addrs) < 2:
         return addrs[0] if addrs else settings.addr
     for addr in addrs:
-        probe = Gateway(replace(settings, addr=addr, token=None, timeout=min(settings.timeout, 5.0)))
+        # No retries: a node answering 503 (sealed, standby during an election) is skipped at once.
+        probe = Gateway(replace(settings, addr=addr, token=None, timeout=min(settings.timeout, 5.0), max_retries=0))
         try:
             info = probe.server_info()
         except VaultError:
