@@ -299,10 +299,16 @@ async def test_sign_in_with_a_prompting_keyring_does_not_freeze(bao, root_client
             screen.query_one("#password", Input).value = "pw"
             screen.query_one("#remember").value = True
             screen.action_submit()
-            await wait_for(pilot, lambda: app.session_ready, timeout=LIMIT, what="signed in")
+            await wait_for(pilot, lambda: session_ready(app), timeout=LIMIT, what="signed in")
             messages = [str(n.message) for n in app._notifications]
             assert any("not remembered" in m and "EncryptedKeyring" in m for m in messages), messages
         assert not (tmp_path / "crypted_pass.cfg").exists()
     finally:
         keyring.set_keyring(previous)
         root_client.sys.disable_auth_method(mount)
+
+
+def session_ready(app) -> bool:
+    """``app.session.ready`` (the restructured app) or ``app.session_ready`` (before it)."""
+    session = getattr(app, "session", None)
+    return bool(session.ready) if session is not None else bool(getattr(app, "session_ready", False))

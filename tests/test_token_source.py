@@ -161,4 +161,3 @@ async def test_userpass_profile_signs_in_instead_of_running_as_root(bao, home, t
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), timeout=LIMIT, what="the sign-in screen")
         assert app.gateway.settings.token is None
-        assert app.token is None
