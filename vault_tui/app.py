@@ -104,8 +104,12 @@ class VaultApp(App[None]):
         self.command_line = CommandLine(self)
 
     def _configured_addrs(self) -> tuple[str, ...]:
-        addrs = tuple(getattr(self.config, "addrs", ()) or ())
-        return addrs or (self.config.connection.addr,)
+        """Every address of the profile's server or cluster (the connection's own first)."""
+        addrs = tuple(self.config.addrs or ())
+        current = self.config.connection.addr
+        if current not in addrs:
+            return (current,)
+        return (current, *(addr for addr in addrs if addr != current))
 
     def _fresh_session(self) -> Session:
         return Session(
@@ -114,7 +118,7 @@ class VaultApp(App[None]):
             namespace=self.gateway.settings.namespace,
             profile=self.config.profile,
             read_only=self.config.read_only,
-            token_source=getattr(self.config, "token_source", "") or "",
+            token_source=self.config.token_source,
         )
 
     def update_session(self, **changes: Any) -> None:
@@ -134,6 +138,8 @@ class VaultApp(App[None]):
             self.set_keymap(self.config.keymap)
         if self._tick_enabled:
             self.set_interval(1.0, self.tick, name="clock")
+        if self.config.token_note:
+            self.notify(visible(self.config.token_note), title="Token", severity="warning", markup=False, timeout=10)
         self.connection.connect()
 
     def tick(self) -> None:

@@ -45,7 +45,18 @@ class ConnectionSettings:
     client_cert: str | None = None
     client_key: str | None = None
     skip_verify: bool = False
-    timeout: float = 15.0
+    timeout: float = 15.0  # seconds, per connect and per read (VAULT_CLIENT_TIMEOUT)
+    # SSL_CERT_FILE / REQUESTS_CA_BUNDLE: trusted when neither ca_cert nor ca_path is set, instead
+    # of the system's trust store (see vault/transport.py for the whole order).
+    ca_bundle: str | None = None
+    tls_server_name: str | None = None  # VAULT_TLS_SERVER_NAME: SNI and certificate name
+    max_retries: int = 2  # VAULT_MAX_RETRIES: retries on 412/5xx and refused connections
+    # Proxies, as the bao CLI picks them: proxy_addr (VAULT_PROXY_ADDR) for every request, else
+    # https_proxy / http_proxy by scheme, except NO_PROXY hosts and loopback.
+    http_proxy: str | None = None
+    https_proxy: str | None = None
+    no_proxy: str | None = None
+    proxy_addr: str | None = None
 
     def __repr__(self) -> str:
         token = "set" if self.token else "none"
@@ -64,6 +75,8 @@ class ConnectionSettings:
             return self.ca_cert
         if self.ca_path:
             return self.ca_path
+        if self.ca_bundle:
+            return self.ca_bundle
         return True
 
     @property
@@ -85,9 +98,20 @@ class ConnectionSettings:
 
 
 def build_client(settings: ConnectionSettings) -> hvac.Client:
+    """A new hvac client for ``settings``. Raises :class:`~.errors.TLSFailure` for a CA that cannot load."""
+    from .errors import TLSFailure
+    from .transport import TrustError, VaultHTTPAdapter
+
     session = SafeRedirectSession()
-    # Never pick up proxies or netrc credentials from the environment for Vault traffic.
+    # Never pick up proxies or netrc credentials from the process environment for Vault
+    # traffic: proxies, CAs and retries come from ``settings`` only, through this adapter.
     session.trust_env = False
+    try:
+        adapter = VaultHTTPAdapter(settings)
+    except TrustError as error:
+        raise TLSFailure(str(error)) from None
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     # hvac takes verify/cert from a passed-in session when the session's verify is truthy
     # (hvac issue 991), which it is by default: set them on the session so a CA file, a CA dir,
     # a client certificate or skip-verify are actually used.
