@@ -22,7 +22,7 @@ from vault_tui.vault import ha
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import (
     InvalidRequest,
-    NotActive,
+    NodeNotActive,
     NotFound,
     Sealed,
     Unreachable,
@@ -104,6 +104,18 @@ def test_cluster_comes_up_with_three_voters(cluster):
     assert codes == [200, 429, 429]
 
 
+def test_a_killed_standby_restarts_and_rejoins(cluster):
+    _, standby = standby_index(cluster)
+    pid = cluster.pid(standby)
+    cluster.kill(standby)
+    assert not cluster.is_running(standby) and cluster.health(standby) is None
+    cluster.restart(standby)
+    assert cluster.pid(standby) not in (None, pid)
+    assert cluster.health(standby) in (200, 429)
+    cluster.wait_healthy()
+    assert sorted(s["node_id"] for s in cluster.raft_configuration() if s["voter"]) == ["node0", "node1", "node2"]
+
+
 def test_probes_classify_active_standby_sealed_unreachable(cluster):
     leader, standby = standby_index(cluster)
     sealed = (leader + 2) % 3
@@ -118,6 +130,8 @@ def test_probes_classify_active_standby_sealed_unreachable(cluster):
     assert stand.standby and not stand.active and stand.status == 429 and stand.usable
     assert seal.sealed and seal.status == 503 and not seal.usable
     assert not down.reachable and down.problem == f"cannot reach {hostport(dead)}: connection refused"
+    assert active.leader_addr == stand.leader_addr == cluster.addrs[leader]
+    assert seal.leader_addr == down.leader_addr == ""
     assert active.cluster_id and active.cluster_id == stand.cluster_id
     assert active.cluster_name == "vault-tui-raft" and active.version
     assert cluster.root_token not in repr(probes)
@@ -196,6 +210,19 @@ def test_kill_the_leader_and_choose_node_finds_the_new_one(cluster):
     body = gateway.request("GET", f"{mount}/data/app")
     assert gateway.data(body)["data"] == {"v": "1"}
     gateway.request("POST", f"{mount}/data/app", json={"data": {"v": "2"}})
+
+
+def test_choose_node_finds_an_active_node_the_profile_does_not_list(cluster):
+    leader, standby = standby_index(cluster)
+    others = tuple(a for a in cluster.addrs if a != cluster.addrs[leader])
+    choice = ha.choose_node(settings_for(cluster, standby), others)
+    assert choice.addr == cluster.addrs[leader] and choice.active
+    assert choice.reason == (
+        f"{hostport(cluster.addrs[leader])} is the active node (reported by {hostport(others[0])})"
+    )
+    # A hint from sys/leader wins the same way.
+    hinted = ha.choose_node(settings_for(cluster, standby), others[:1], leader_hint=cluster.addrs[leader])
+    assert hinted.addr == cluster.addrs[leader]
 
 
 def test_a_sealed_node_is_skipped(cluster):
@@ -300,7 +327,7 @@ def test_the_layer_maps_standby_answers_to_not_active():
             status, hvac.exceptions.InvalidRequest
         )
         error = map_exception(kind(errors=[text], method="PUT", url="http://127.0.0.1:1/v1/secret/x"), "secret/x")
-        assert isinstance(error, NotActive) and should_fail_over(error), (status, text)
+        assert isinstance(error, NodeNotActive) and should_fail_over(error), (status, text)
 
 
 def test_cluster_overview_with_root(cluster):

@@ -18,7 +18,7 @@ from vault_tui.vault import ha
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import (
     BadAddress,
-    NotActive,
+    NodeNotActive,
     Sealed,
     TLSFailure,
     Unreachable,
@@ -191,7 +191,7 @@ def test_probes_never_raise_for_dead_nodes(make_socket):
     for probe in probes:
         _plain(probe.problem)
     choice = ha.choose_node(settings, [refused, hang.addr], timeout=0.5)
-    assert not choice.ok and choice.addr is None and choice.health is None
+    assert not choice.ok and choice.addr is None and choice.health is None and choice.problem == choice.reason
     assert choice.reason.startswith("none of the 2 nodes answered (")
     assert "connection refused" in choice.reason and "timed out" in choice.reason
     gateway = Gateway(settings)
@@ -215,8 +215,8 @@ def test_health_of_a_dev_server_and_its_single_node_overview(gateway, bao):
 def test_failover_classification():
     assert should_fail_over(Unreachable("x"))
     assert should_fail_over(Sealed("x"))
-    assert should_fail_over(NotActive("x"))
-    assert should_fail_over(UntrustedRedirect("x"))
+    assert should_fail_over(NodeNotActive("x"))
+    assert should_fail_over(UntrustedRedirect("x")) and isinstance(UntrustedRedirect("x"), NodeNotActive)
     assert not should_fail_over(TLSFailure("x"))
     assert not should_fail_over(VaultError("x"))
 

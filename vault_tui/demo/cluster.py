@@ -35,6 +35,13 @@ Standbys, forwarding and redirects (read from OpenBao's ``internal/http`` handle
   while there is no leader (during an election).
 * ``sys/seal`` and ``sys/unseal`` act on the node they are sent to; ``sys/step-down`` is forwarded
   to the active node.
+* While the active node is gone (killed, sealed) and no new one is elected yet, a standby still
+  names the old leader: with forwarding off it answers 307 to that dead or sealed node. A client
+  that follows the redirect then gets "connection refused" or "Vault is sealed" from a node it
+  never asked; :mod:`vault_tui.vault.gateway` says "A redirected to B, which ...".
+* A standby learns of a mount created on the active node a moment later: until then it answers
+  404 "no handler for route" for paths under it (and a new KV v2 mount answers 400 "Waiting for
+  the primary to upgrade" for a moment everywhere).
 """
 
 from __future__ import annotations

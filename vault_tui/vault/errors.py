@@ -71,6 +71,12 @@ class Unreachable(VaultError):
     title = "Server unreachable"
 
 
+class NodeNotActive(VaultError):
+    """The node answered, but it is a standby that cannot serve this (or redirected elsewhere)."""
+
+    title = "Node not active"
+
+
 class TLSFailure(Unreachable):
     title = "TLS error"
 
@@ -87,14 +93,6 @@ class ServerError(VaultError):
     title = "Server error"
 
 
-class MalformedResponse(VaultError):
-    title = "Malformed response"
-
-
-class ReadOnlyMode(VaultError):
-    title = "Read-only mode"
-
-
 class BadAddress(VaultError):
     """The server address itself is not a usable URL: bad input from the user, not the server."""
 
@@ -105,15 +103,7 @@ class BadAddress(VaultError):
         self.reason = reason or message
 
 
-class NotActive(VaultError):
-    """The node answered, but it is a standby that cannot serve this request right now ("local node
-    not active", "no active Vault instance found", "Vault is in standby mode"): typically during
-    an election. Another node of the cluster may answer."""
-
-    title = "Node not active"
-
-
-class UntrustedRedirect(VaultError):
+class UntrustedRedirect(NodeNotActive):
     """A node redirected the request to an address that is not a known node of this cluster; the
     token was not sent there. ``origin`` and ``target`` are ``host:port`` strings."""
 
@@ -131,7 +121,7 @@ def should_fail_over(error: BaseException) -> bool:
     TLS trust problems are not in that list (every node would fail the same way)."""
     if isinstance(error, TLSFailure):
         return False
-    return isinstance(error, (Unreachable, Sealed, NotActive, UntrustedRedirect))
+    return isinstance(error, (Unreachable, Sealed, NodeNotActive))
 
 
 # Answers of a node that is not (or no longer) the active one. Matched case-insensitively.
@@ -142,6 +132,14 @@ _NOT_ACTIVE_TEXTS = (
     "vault is in standby mode",
     "active cluster node not found",
 )
+
+
+class MalformedResponse(VaultError):
+    title = "Malformed response"
+
+
+class ReadOnlyMode(VaultError):
+    title = "Read-only mode"
 
 
 def _strip_query(url: str | None) -> str:
@@ -179,7 +177,9 @@ def map_exception(exc: BaseException, path: str = "") -> VaultError:
         kwargs: dict[str, Any] = dict(status=status, errors=errors, path=where, body=body)
         low = detail.lower()
         if any(text in low for text in _NOT_ACTIVE_TEXTS):
-            return NotActive(f"{where or 'the node'}: the node is not the active node right now ({detail})", **kwargs)
+            return NodeNotActive(
+                f"{where or 'the node'}: the node is not the active node right now ({detail})", **kwargs
+            )
         if isinstance(exc, hvac.exceptions.Forbidden):
             if "invalid token" in low or "bad token" in low or "token expired" in low:
                 return TokenInvalid(f"the token is invalid or has expired ({detail or '403'})", **kwargs)

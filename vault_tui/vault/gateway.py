@@ -21,7 +21,7 @@ from .client import ClusterOrigins, ConnectionSettings, build_client
 from .errors import (
     BadAddress,
     MalformedResponse,
-    NotActive,
+    NodeNotActive,
     NotFound,
     Sealed,
     Unreachable,
@@ -61,9 +61,6 @@ class Gateway:
     def set_token(self, token: str | None) -> None:
         self.update_settings(self._settings.with_token(token))
 
-    def set_namespace(self, namespace: str | None) -> None:
-        self.update_settings(self._settings.with_namespace(namespace))
-
     def switch_addr(self, addr: str) -> None:
         """Move every thread's client to another node of the same cluster (failover).
 
@@ -77,6 +74,9 @@ class Gateway:
                 return
             self._settings = replace(self._settings, addr=addr)
             self._generation += 1
+
+    def set_namespace(self, namespace: str | None) -> None:
+        self.update_settings(self._settings.with_namespace(namespace))
 
     # -- cluster ----------------------------------------------------------------------------
     def trust_cluster_addrs(self, addrs: Iterable[str], *, replace_all: bool = False) -> None:
@@ -120,8 +120,10 @@ class Gateway:
         A failure after a redirect to a host that is not a node of this cluster becomes
         :class:`UntrustedRedirect` (the token was not sent there, so the answer means nothing).
         """
-        client = self.client
+        session = None
         try:
+            client = self.client
+            session = getattr(client.adapter, "session", None)
             return fn(client)
         except VaultError:
             raise
@@ -130,7 +132,7 @@ class Gateway:
             if isinstance(error, BadAddress):
                 message = f"{self._settings.addr!r} is not a valid server address: {error.reason}"
                 raise BadAddress(message, reason=error.reason) from None
-            raise _after_redirect(error, getattr(client.adapter, "session", None)) from None
+            raise _after_redirect(error, session) from None
 
     def request(
         self,
@@ -310,8 +312,8 @@ def _after_redirect(error: VaultError, session: Any) -> VaultError:
     if type(error) is Sealed:
         # The redirect target is sealed, not the node the user is connected to.
         return Sealed(f"{origin} redirected to {target}, which is sealed", status=error.status, path=error.path)
-    if type(error) is NotActive:
-        return NotActive(f"{origin} redirected to {target}, which is not active", status=error.status, path=error.path)
+    if type(error) is NodeNotActive:
+        return NodeNotActive(f"{origin} redirected to {target}, which is not active", status=error.status, path=error.path)
     return error
 
 

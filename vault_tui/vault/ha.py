@@ -72,6 +72,9 @@ class NodeHealth:
     problem: str = ""  # one plain sentence when the node is unreachable or odd, else ""
     status: int | None = None  # the HTTP status sys/health answered with
     performance_standby: bool = False
+    # The active node's API address: the node itself when it is active, else what a standby's
+    # sys/leader reports ("" when unknown, sealed or unreachable).
+    leader_addr: str = ""
 
     @property
     def state(self) -> str:
@@ -106,6 +109,11 @@ class NodeChoice:
     @property
     def ok(self) -> bool:
         return self.addr is not None
+
+    @property
+    def problem(self) -> str:
+        """Why no node was chosen ("" when one was)."""
+        return "" if self.addr is not None else self.reason
 
     @property
     def active(self) -> bool:
@@ -289,17 +297,29 @@ def health_from_response(addr: str, response: Any) -> NodeHealth:
 
 
 def health_with_client(client: Any, addr: str, timeout: float) -> NodeHealth:
-    """``sys/health`` through an existing hvac client; never raises."""
+    """``sys/health`` through an existing hvac client (plus ``sys/leader`` on a standby, for
+    :attr:`NodeHealth.leader_addr`); never raises."""
     try:
         response = client.adapter.request("GET", "/v1/sys/health", raise_exception=False, timeout=timeout)
     except Exception as exc:  # noqa: BLE001 - mapped to one sentence
         error = exc if isinstance(exc, VaultError) else map_exception(exc, HEALTH_PATH)
         return NodeHealth(addr=addr, reachable=False, problem=error.message)
-    return health_from_response(addr, response)
+    health = health_from_response(addr, response)
+    if health.active:
+        return replace(health, leader_addr=addr)
+    if health.usable and health.standby:
+        try:
+            body = client.adapter.request("GET", "/v1/sys/leader", raise_exception=False, timeout=timeout)
+        except Exception:  # noqa: BLE001 - the leader is a hint; the node's own health stands
+            return health
+        if isinstance(body, dict) and isinstance(body.get("leader_address"), str):
+            return replace(health, leader_addr=_norm(body["leader_address"]))
+    return health
 
 
 def probe_health(settings: ConnectionSettings, addr: str, timeout: float = 2.0) -> NodeHealth:
-    """One unauthenticated ``GET sys/health`` to ``addr`` with ``settings``' TLS options.
+    """One unauthenticated ``GET sys/health`` to ``addr`` with ``settings``' TLS options (and,
+    on a standby only, ``GET sys/leader`` for :attr:`NodeHealth.leader_addr`).
 
     Never raises: an unreachable node gives ``reachable=False`` and a one-sentence ``problem``.
     """
@@ -354,7 +374,7 @@ def choose_node(
         return NodeChoice(pick.addr, f"{host_port(pick.addr)} is the active node", tuple(probes), pick)
     standbys = [p for p in probes if p.usable]
     if standbys:
-        learned = _leader_of(settings, standbys[0].addr, timeout)
+        learned = standbys[0].leader_addr
         if learned and _norm(learned) not in {_norm(p.addr) for p in probes}:
             extra = probe_health(settings, _norm(learned), timeout)
             probes.append(extra)
@@ -369,20 +389,6 @@ def choose_node(
             pick,
         )
     return NodeChoice(None, _why_none(probes), tuple(probes), None)
-
-
-def _leader_of(settings: ConnectionSettings, addr: str, timeout: float) -> str:
-    client = build_client(replace(settings, addr=addr, token=None, namespace=None, timeout=timeout))
-    try:
-        body = client.adapter.request("GET", "/v1/sys/leader", raise_exception=False, timeout=timeout)
-    except Exception:  # noqa: BLE001 - a hint only
-        return ""
-    finally:
-        try:
-            client.adapter.close()
-        except Exception:  # noqa: BLE001
-            pass
-    return str(body.get("leader_address") or "") if isinstance(body, dict) else ""
 
 
 def _why_none(probes: Sequence[NodeHealth]) -> str:
