@@ -205,7 +205,7 @@ class RaftCluster:
                 self._tmp = None
             self._root_token = None
             self._unseal_key = None
-            if self in _LIVE:  # type: ignore[comparison-overlap]
+            if self in _LIVE:
                 _LIVE.remove(self)  # type: ignore[arg-type]
 
     def __enter__(self) -> RaftCluster:

@@ -78,11 +78,11 @@ class SafeRedirectSession(requests.Session):
         self.cluster = cluster
         self.redirects: list[tuple[str, str, bool]] = []
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         self.redirects = []
         return super().request(*args, **kwargs)
 
-    def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def]
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         original = origin_of(response.request.url or "")
         target = origin_of(prepared_request.url or "")
         keep = original is not None and original == target

@@ -237,7 +237,7 @@ class Gateway:
             body = self.request("GET", "auth/token/lookup-self")
         except TokenInvalid:
             raise
-        except PermissionDenied as error:
+        except PermissionDenied:
             # lookup-self is allowed by the default policy; a 403 here means a bad token.
             raise TokenInvalid(
                 "the token is invalid, expired or revoked (403 on auth/token/lookup-self)",
@@ -313,7 +313,8 @@ def _after_redirect(error: VaultError, session: Any) -> VaultError:
         # The redirect target is sealed, not the node the user is connected to.
         return Sealed(f"{origin} redirected to {target}, which is sealed", status=error.status, path=error.path)
     if type(error) is NodeNotActive:
-        return NodeNotActive(f"{origin} redirected to {target}, which is not active", status=error.status, path=error.path)
+        message = f"{origin} redirected to {target}, which is not active"
+        return NodeNotActive(message, status=error.status, path=error.path)
     return error
 
 
