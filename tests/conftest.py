@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from vault_tui.demo.cluster import RaftCluster
 from vault_tui.demo.servers import BaoServer, PostgresServer
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.gateway import Gateway
@@ -62,6 +63,25 @@ def bao():
     server = BaoServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def raft_cluster():
+    """A real 3-node OpenBao Raft cluster (non-dev, integrated storage) for the whole session.
+
+    Tests use :func:`cluster`, which heals it first; this one only starts and stops it.
+    """
+    cluster = RaftCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster(raft_cluster):
+    """The session's Raft cluster, healed before the test: every node running, unsealed, one
+    active, all voters healthy (a test may kill, seal or step down any node)."""
+    raft_cluster.heal()
+    yield raft_cluster
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,22 @@ class ServerInfo:
     cluster_name: str = ""
     supports_scan: bool = False
     supports_paginated_list: bool = False
+    ha_enabled: bool = False
+    leader_address: str = ""  # the active node's API address (sys/leader), "" if unknown
+    cluster_id: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.initialized and not self.sealed and not self.standby
+
+    @property
+    def state(self) -> str:
+        """"sealed", "uninitialized", "standby" or "active"."""
+        if self.sealed:
+            return "sealed"
+        if not self.initialized:
+            return "uninitialized"
+        return "standby" if self.standby else "active"
 
     @property
     def label(self) -> str:
