@@ -175,6 +175,7 @@ class VaultApp(App[None]):
             server=message.server,
             token=message.token,
             addr=self.gateway.settings.addr,
+            leader_addr=message.server.leader_address or self.session.leader_addr,
             link=Link.STANDBY if message.server.standby else Link.ACTIVE,
             ready=True,
             last_good=utcnow(),

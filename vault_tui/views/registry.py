@@ -13,6 +13,7 @@ from typing import Any
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .cluster.screen import ClusterScreen
 from .leases.screen import LeasesScreen
 from .policies.screen import PoliciesScreen
 from .secrets.screen import BrowserScreen
@@ -45,6 +46,7 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("leases", LeasesScreen, "Leases", ("lease", "le"), "ctrl+l"),
     ViewSpec("transit", TransitScreen, "Transit", ("tr",), "ctrl+t"),
     ViewSpec("policies", PoliciesScreen, "Policies", ("policy", "pol"), "ctrl+o", show_key=False),
+    ViewSpec("cluster", ClusterScreen, "Cluster", ("ha", "raft", "nodes"), "ctrl+e", show_key=False),
 )
 
 VIEW_BY_NAME: dict[str, ViewSpec] = {spec.name: spec for spec in VIEWS}
