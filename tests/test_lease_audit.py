@@ -21,11 +21,11 @@ import pytest
 
 from conftest import unique
 from lease_fixtures import CREATION
-from vault_tui.views.leases import audit
-from vault_tui.views.leases.audit import State
 from vault_tui.vault import leases
 from vault_tui.vault.leases import Lease
 from vault_tui.vault.roles import RoleInfo, check_lease_roles, mount_table, parse_lease_id, role_exists
+from vault_tui.views.leases import audit
+from vault_tui.views.leases.audit import State
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,11 @@ def test_parse_lease_id_with_and_without_mount_table():
     mounts = {"team/db/": "database", "auth/up/": "userpass", "auth/token/": "token", "pki/": "pki"}
     origin = parse_lease_id("team/db/creds/readonly/AbC", mounts)
     assert (origin.mount, origin.endpoint, origin.role, origin.is_auth, origin.engine) == (
-        "team/db/", "creds", "readonly", False, "database"
+        "team/db/",
+        "creds",
+        "readonly",
+        False,
+        "database",
     )
     assert origin.group == "team/db/creds/readonly"
     auth = parse_lease_id("auth/up/login/alice/XyZ", mounts)
@@ -49,7 +53,9 @@ def test_parse_lease_id_with_and_without_mount_table():
     assert parse_lease_id("pki/issue/web/X").role == "web"
 
 
-def _lease(lease_id: str, now: datetime, *, issued_ago: float, expires_in: float | None, renewable: bool = True) -> Lease:
+def _lease(
+    lease_id: str, now: datetime, *, issued_ago: float, expires_in: float | None, renewable: bool = True
+) -> Lease:
     return Lease(
         id=lease_id,
         issue_time=now - timedelta(seconds=issued_ago),
@@ -331,7 +337,9 @@ def test_export_parses_back(gateway, inventory):
     out = io.StringIO()
     stats = audit.export_leases(gateway, out, "json", key="state:orphaned")
     assert inventory["issued"]["orphan0"] in {r["lease_id"] for r in audit.read_export(out.getvalue())}
-    assert not {r["lease_id"] for r in audit.read_export(out.getvalue())} & (set(ids) - {inventory["issued"]["orphan0"]})
+    assert not {r["lease_id"] for r in audit.read_export(out.getvalue())} & (
+        set(ids) - {inventory["issued"]["orphan0"]}
+    )
     assert stats.listed >= 9
 
 
@@ -389,9 +397,7 @@ def test_cli_export_with_a_profile_and_the_keyring(bao, inventory, tmp_path):
 
     CredentialStore(backend, explicit=True).store("audit", "token", bao.root_token)  # as "remember" does
     config = _profile_file(tmp_path, bao)
-    env = _cli_env(
-        tmp_path, VAULT_TUI_CONFIG=str(config), PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring"
-    )
+    env = _cli_env(tmp_path, VAULT_TUI_CONFIG=str(config), PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring")
     result = _run(["leases", "export", "--format", "csv"], env)
     assert result.returncode == 0, result.stderr
     rows = {r["lease_id"]: r for r in audit.read_export(result.stdout)}
@@ -402,8 +408,19 @@ def test_cli_export_with_a_profile_and_the_keyring(bao, inventory, tmp_path):
     # --output FILE (mode 0600), JSON, a filter, progress on request, flags before the command
     target = tmp_path / "orphans.json"
     result = _run(
-        ["--profile", "audit", "leases", "export", "-f", "json", "--output", str(target), "--filter",
-         "state:orphaned", "--progress"],
+        [
+            "--profile",
+            "audit",
+            "leases",
+            "export",
+            "-f",
+            "json",
+            "--output",
+            str(target),
+            "--filter",
+            "state:orphaned",
+            "--progress",
+        ],
         env,
     )
     assert result.returncode == 0, result.stderr
@@ -463,3 +480,40 @@ def test_lint_slot_says_not_available(capsys):
     code = cli.main(["lint"])
     if code == 2:
         assert "lint is not available" in capsys.readouterr().err
+
+
+def test_cli_export_signs_in_with_a_remembered_approle_secret_id(bao, inventory, tmp_path, root_client):
+    """A profile with AppRole and a remembered secret ID needs no token: the CLI signs in as the app does."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    from vault_tui.credentials import CredentialStore
+
+    mount, policy = unique("auditar"), unique("auditpol")
+    root_client.sys.create_or_update_policy(
+        policy,
+        'path "sys/leases/lookup/*" { capabilities = ["list", "sudo"] }\n'
+        'path "sys/leases/lookup" { capabilities = ["update", "list", "sudo"] }\n',
+    )
+    root_client.sys.enable_auth_method("approle", path=mount)
+    try:
+        root_client.write(f"auth/{mount}/role/ci", token_policies=[policy, "default"], token_ttl="10m")
+        role_id = root_client.read(f"auth/{mount}/role/ci/role-id")["data"]["role_id"]
+        secret_id = root_client.write(f"auth/{mount}/role/ci/secret-id")["data"]["secret_id"]
+        backend = PlaintextKeyring()
+        backend.file_path = str(tmp_path / "data" / "python_keyring" / backend.filename)
+        Path(backend.file_path).parent.mkdir(parents=True)
+        CredentialStore(backend, explicit=True).store("ci", "secret_id", secret_id)
+        config = tmp_path / "profiles.toml"
+        config.write_text(
+            f'[profiles.ci]\naddr = "{bao.addr}"\n\n[profiles.ci.auth]\nmethod = "approle"\n'
+            f'mount = "{mount}"\nrole = "{role_id}"\n'
+        )
+        env = _cli_env(
+            tmp_path, VAULT_TUI_CONFIG=str(config), PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring"
+        )
+        result = _run(["leases", "export", "--profile", "ci", "--format", "json"], env)
+        assert result.returncode == 0, result.stderr
+        assert set(inventory["ids"]) <= {r["lease_id"] for r in audit.read_export(result.stdout)}
+        assert secret_id not in result.stdout + result.stderr
+    finally:
+        root_client.sys.disable_auth_method(mount)  # revokes the token it issued

@@ -17,7 +17,6 @@ import pytest
 from conftest import unique
 from vault_tui.vault import kv
 from vault_tui.vault import transfer as tr
-from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import InvalidRequest, ReadOnlyMode
 from vault_tui.vault.gateway import Gateway
 from vault_tui.vault.models import EngineKind, VersionState
@@ -208,10 +207,14 @@ def test_bad_documents_are_refused(gateway, mounts):
         ("not json", "not valid JSON"),
         ('{"format": "other"}', "not a vault-tui KV export"),
         ('{"format": "vault-tui-kv-export", "version": 9, "kind": "kv2", "secrets": {}}', "newer"),
-        ('{"format": "vault-tui-kv-export", "version": 1, "kind": "kv2", "secrets": {"../x": {"data": {"a": 1}}}}',
-         "'..'"),
-        ('{"format": "vault-tui-kv-export", "version": 1, "kind": "kv2", "secrets": {"x": {"data": {}}}}',
-         "at least one key"),
+        (
+            '{"format": "vault-tui-kv-export", "version": 1, "kind": "kv2", "secrets": {"../x": {"data": {"a": 1}}}}',
+            "'..'",
+        ),
+        (
+            '{"format": "vault-tui-kv-export", "version": 1, "kind": "kv2", "secrets": {"x": {"data": {}}}}',
+            "at least one key",
+        ),
     ]
     for text, message in cases:
         with pytest.raises(tr.ExportFormatError, match=message):
@@ -284,21 +287,45 @@ def test_move_all_versions_in_order(gateway, root_client, mounts):
         put(root_client, src, "2", "svc/cfg", {"n": str(n)})
     root_client.secrets.kv.v2.delete_secret_versions("svc/cfg", versions=[2], mount_point=src)
     root_client.secrets.kv.v2.destroy_secret_versions("svc/cfg", versions=[4], mount_point=src)
+    # a second secret whose newest version is deleted: its older live versions still move
+    put(root_client, src, "2", "svc/old", {"n": "1"})
+    put(root_client, src, "2", "svc/old", {"n": "2"})
+    root_client.secrets.kv.v2.delete_latest_version_of_secret("svc/old", mount_point=src)
     plan = tr.plan_transfer(
         gateway,
-        tr.resolve_location(gateway, f"{src}/svc/cfg"),
-        tr.resolve_location(gateway, f"{dst}/svc/cfg"),
+        tr.resolve_location(gateway, f"{src}/svc"),
+        tr.resolve_location(gateway, f"{dst}/svc"),
         move=True,
         all_versions=True,
     )
-    (item,) = plan.items
-    assert item.relpath == "" and item.versions == (1, 3, 5)
+    item, old = plan.items
+    assert item.relpath == "cfg" and item.versions == (1, 3, 5)
     assert item.skipped_versions == ((2, VersionState.DELETED), (4, VersionState.DESTROYED))
-    assert any("2 deleted or destroyed version(s)" in n for n in plan.notes)
+    assert old.versions == (1,) and old.source_state is VersionState.DELETED and old.copyable
+    assert any("3 deleted or destroyed version(s)" in n for n in plan.notes)
     result = tr.run_transfer(gateway, plan)
-    assert result.ok and result.written[0].versions_written == 3 and result.deleted == ("svc/cfg",)
+    assert result.ok, (result.failed, result.kept)
+    assert [o.versions_written for o in result.written] == [3, 1]
+    assert sorted(result.deleted) == ["svc/cfg", "svc/old"]
     assert _versions(root_client, dst, "svc/cfg") == {1: {"n": "1"}, 2: {"n": "3"}, 3: {"n": "5"}}
+    assert _versions(root_client, dst, "svc/old") == {1: {"n": "1"}}
     assert server_paths(root_client, src, "2") == []
+
+
+def test_move_keeps_a_source_written_meanwhile(gateway, root_client, mounts):
+    src, dst = mounts("2"), mounts("2")
+    put(root_client, src, "2", "a", {"n": "1"})
+    plan = tr.plan_transfer(
+        gateway,
+        tr.resolve_location(gateway, f"{src}/a"),
+        tr.resolve_location(gateway, f"{dst}/a"),
+        move=True,
+        all_versions=True,
+    )
+    put(root_client, src, "2", "a", {"n": "2"})  # after the preview, before the move
+    result = tr.run_transfer(gateway, plan)
+    assert result.deleted == () and "changed while it was being moved" in result.kept[0][1]
+    assert get(root_client, src, "2", "a") == {"n": "2"}
 
 
 def test_copy_refuses_existing_targets_and_move_keeps_sources_on_failure(gateway, root_client, mounts):
@@ -328,15 +355,18 @@ def test_rename_and_v1_to_v2_move(gateway, root_client, mounts):
     v2, v1 = mounts("2"), mounts("1")
     seed(root_client, v2, "2")
     plan = tr.plan_transfer(
-        gateway, tr.resolve_location(gateway, f"{v2}/app/db"), tr.resolve_location(gateway, f"{v2}/app/database"),
+        gateway,
+        tr.resolve_location(gateway, f"{v2}/app/db"),
+        tr.resolve_location(gateway, f"{v2}/app/database"),
         move=True,
     )
     assert tr.run_transfer(gateway, plan).ok
     assert get(root_client, v2, "2", "app/database") == DB and get(root_client, v2, "2", "app/db") is None
 
     seed(root_client, v1, "1")
-    plan = tr.plan_transfer(gateway, tr.resolve_location(gateway, f"{v1}/app"), tr.resolve_location(gateway, f"{v2}/from1"),
-                            move=True)
+    plan = tr.plan_transfer(
+        gateway, tr.resolve_location(gateway, f"{v1}/app"), tr.resolve_location(gateway, f"{v2}/from1"), move=True
+    )
     result = tr.run_transfer(gateway, plan)
     assert result.ok and sorted(result.deleted) == ["app", "app/api/key", "app/db"]
     assert get(root_client, v2, "2", "from1/api/key") == API and server_paths(root_client, v1, "1") == ["other/x"]
@@ -405,14 +435,20 @@ def test_export_dotenv_file(gateway, root_client, mounts, tmp_path):
 # -- the command line -----------------------------------------------------------------------------------
 def _env(bao, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "BAO_"))}
-    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "cfg"), VAULT_ADDR=bao.addr,
-               VAULT_TOKEN=bao.root_token)
+    env.update(
+        HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "cfg"), VAULT_ADDR=bao.addr, VAULT_TOKEN=bao.root_token
+    )
     return env
 
 
 def _run(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "vault_tui", *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "vault_tui", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
         **kwargs,
     )
 
@@ -467,7 +503,12 @@ def test_cli_kv_export_refuses_a_terminal(bao, root_client, mounts, tmp_path):
     try:
         result = subprocess.run(
             [sys.executable, "-m", "vault_tui", "kv", "export", f"{src}/app"],
-            env=_env(bao, tmp_path), cwd=REPO, stdout=child_fd, stderr=subprocess.PIPE, text=True, timeout=120,
+            env=_env(bao, tmp_path),
+            cwd=REPO,
+            stdout=child_fd,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
         )
     finally:
         os.close(child_fd)

@@ -1002,9 +1002,12 @@ def _copy_item(
                 written,
             ), None
     newest = chain[-1]
+    # A move deletes the source only while it is as it was copied. With every version copied, that is
+    # the newest version the preview saw (which may be a deleted one, skipped).
+    check_version = item.source_version if item.versions else newest.version
     return (
         PathOutcome(item.relpath, item.target, Outcome.WRITTEN, version, "", item.source, written),
-        (newest.version, dict(newest.data)),
+        (check_version, dict(newest.data)),
     )
 
 
