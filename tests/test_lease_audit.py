@@ -299,6 +299,15 @@ def test_inventory_counts(gateway, inventory):
     bar = histogram.bins[2]
     assert set(audit.filter_ids(ids, known, bar.key, now)) == {issued["ro0"], issued["orphan0"]}
 
+    # The same through the context object the dashboard keeps (role checks cached across refreshes).
+    from vault_tui.vault.roles import RoleCache
+
+    cache = RoleCache()
+    ctx = audit.load_audit_context(gateway, ids, cache=cache)
+    assert ctx.summarize(ids, known, now) == summary
+    assert ctx.matches(known[issued["orphan0"]], State.ORPHANED.key, now)
+    assert len(cache.snapshot()) == 6  # five database roles and the PKI role, each read once
+
     # Leases listed but not looked up yet still count by mount and role.
     partial = audit.summarize(ids, {}, now, mounts=mounts)
     assert partial.count(State.NOT_LOOKED_UP.key) == 9 and partial.count(f"mount:{db}/") == 6

@@ -50,7 +50,15 @@ from typing import Any, TextIO
 from ...vault.errors import VaultError
 from ...vault.gateway import Gateway
 from ...vault.leases import Lease, LeaseGone, list_all_leases, lookup_lease
-from ...vault.roles import LeaseOrigin, MountTable, RoleInfo, check_lease_roles, mount_table, parse_lease_id
+from ...vault.roles import (
+    LeaseOrigin,
+    MountTable,
+    RoleCache,
+    RoleInfo,
+    check_lease_roles,
+    mount_table,
+    parse_lease_id,
+)
 
 KEY_ALL = "all"
 MOUNT = "mount:"
@@ -395,6 +403,39 @@ def summarize_leases(
     return summarize(list(known), known, now, roles=roles, mounts=mounts, settings=settings)
 
 
+@dataclass(frozen=True)
+class AuditContext:
+    """What the audit needs besides the leases: the role check and the mount table. Build it in a
+    worker with :func:`load_audit_context`; then ``ctx.matches(lease, key, now)`` is the table filter."""
+
+    roles: RoleIndex | None = None
+    mounts: MountTable | None = None
+    settings: AuditSettings = DEFAULT_SETTINGS
+
+    def facts(self, lease: Lease | str, now: datetime) -> LeaseFacts:
+        return lease_facts(lease, now, roles=self.roles, mounts=self.mounts, settings=self.settings)
+
+    def matches(self, lease: Lease | str, key: str, now: datetime) -> bool:
+        return matches(lease, key, now, roles=self.roles, mounts=self.mounts, settings=self.settings)
+
+    def summarize(self, lease_ids: Iterable[str], known: Mapping[str, Lease], now: datetime) -> InventorySummary:
+        return summarize(lease_ids, known, now, roles=self.roles, mounts=self.mounts, settings=self.settings)
+
+
+def load_audit_context(
+    gateway: Gateway,
+    lease_ids: Iterable[str],
+    *,
+    cache: RoleCache | None = None,
+    settings: AuditSettings = DEFAULT_SETTINGS,
+) -> AuditContext:
+    """Vault calls (run in a worker thread): the mount table, and one role check per distinct
+    (mount, role) among ``lease_ids`` (cached in ``cache`` across refreshes)."""
+    mounts = mount_table(gateway)
+    roles = check_lease_roles(gateway, lease_ids, mounts=mounts, cache=cache)
+    return AuditContext(roles, mounts, settings)
+
+
 # -- the expiry histogram --------------------------------------------------------------------------
 def format_offset(seconds: float) -> str:
     """``0`` → ``now``; ``3600`` → ``+1h``; ``5400`` → ``+1h30m``; ``900`` → ``+15m``."""
@@ -520,10 +561,13 @@ def iso(value: datetime | None) -> str | None:
 
 
 def lease_record(lease: Lease, now: datetime, *, mounts: MountTable | None = None) -> dict[str, Any]:
-    """The export row of one lease. ``ttl`` is the seconds left at ``now`` (0 = expired; the
-    server's own ``ttl`` when the lease has no expire time)."""
+    """The export row of one lease. ``ttl`` is the seconds left at ``now`` or at the lease's look-up,
+    whichever is later (0 = expired; the server's own ``ttl`` when the lease has no expire time)."""
     origin = parse_lease_id(lease.id, mounts)
-    remaining = lease.remaining(now)
+    # Seconds left when the row is written: at ``now``, or at the look-up if that came later (a
+    # streaming export looks each lease up after the export started).
+    at = max(now, lease.looked_up_at) if lease.looked_up_at is not None else now
+    remaining = lease.remaining(at)
     ttl = max(0, int(remaining)) if remaining is not None else lease.ttl
     return {
         "lease_id": lease.id,
