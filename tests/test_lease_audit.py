@@ -470,7 +470,7 @@ def test_cli_export_token_from_env_and_errors(bao, inventory, tmp_path, root_cli
 
 
 def test_plain_app_arguments_are_untouched():
-    from vault_tui.commands import split_command
+    from vault_tui.subcommands import split_command
 
     assert split_command([]) is None
     assert split_command(["--view", "leases"]) is None
@@ -483,12 +483,18 @@ def test_plain_app_arguments_are_untouched():
     assert split_command(["lint", "--format", "csv"]).argv == ("--format", "csv")
 
 
-def test_lint_slot_says_not_available(capsys):
-    from vault_tui import cli
+def test_lint_slot(bao, tmp_path):
+    """``vault-tui lint`` runs the lint engine when this build has it, else says it is not available."""
+    from vault_tui.subcommands import lint_entry
 
-    code = cli.main(["lint"])
-    if code == 2:
-        assert "lint is not available" in capsys.readouterr().err
+    env = _cli_env(tmp_path, VAULT_ADDR=bao.addr, VAULT_TOKEN=bao.root_token)
+    result = _run(["lint", "--format", "json", "--mount", "no-such-mount/"], env)
+    if lint_entry() is None:
+        assert result.returncode == 2 and "lint is not available" in result.stderr
+    else:
+        assert result.returncode in (0, 1), result.stderr
+        json.loads(result.stdout)
+    assert _run(["lint", "--format", "xml"], env).returncode == 2
 
 
 def test_cli_export_signs_in_with_a_remembered_approle_secret_id(bao, inventory, tmp_path, root_client):

@@ -131,7 +131,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .commands import COMMANDS_HELP, run_command, split_command
+    from .subcommands import COMMANDS_HELP, run_command, split_command
 
     command = split_command(list(sys.argv[1:] if argv is None else argv))
     if command is not None:

@@ -77,7 +77,7 @@ def _value_options() -> set[str]:
     from .cli import build_parser
 
     parsers: list[argparse.ArgumentParser] = [build_parser()]
-    parsers.extend(build_command_parser(g, a) for g, actions in COMMANDS.items() for a in actions)
+    parsers.extend(build_command_parser(g, a) for g, actions in COMMANDS.items() for a in (actions or ("",)))
     names: set[str] = set()
     for parser in parsers:
         for action in parser._actions:
@@ -176,6 +176,18 @@ def build_command_parser(group: str, action: str) -> argparse.ArgumentParser:
         parser.add_argument("--to", required=True, metavar="MOUNT/PATH", help="where to import, e.g. kv/team/app")
         parser.add_argument("--dry-run", action="store_true", help="show new / changed / unchanged, write nothing")
         parser.add_argument("--no-metadata", action="store_true", help="do not write the export's KV v2 metadata")
+    elif (group, action) == ("lint", ""):
+        parser = CommandParser(
+            prog=prog,
+            description="Secret hygiene report over the KV mounts, transit keys, leases and certificates the token "
+            "can read (never a value). Exit code 0 when clean, 1 when anything is found, 2 when it could not run.",
+        )
+        parser.add_argument(
+            "--format", "-f", choices=("csv", "json"), default="csv", help="output format (default csv)"
+        )
+        parser.add_argument("--output", "-o", metavar="FILE", help="write FILE (mode 0600) instead of stdout")
+        parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
+        parser.add_argument("--mount", action="append", metavar="MOUNT", help="only this mount (repeatable)")
     else:
         raise ValueError(f"unknown command {prog!r}")
     add_connection_flags(parser)
@@ -194,21 +206,23 @@ def _progress(args: argparse.Namespace, label: str) -> Progress:
 
 # -- running -------------------------------------------------------------------------------------------
 def run_command(command: Command) -> int:
+    from . import config as config_module
     from .profiles import ConfigError
     from .vault.errors import VaultError
     from .vault.transfer import ExportFormatError
 
-    if command.group == "lint":
-        return run_lint(command.argv)
+    # A bad setting in the environment or the config file (SettingError where the config has it).
+    setting_errors: tuple[type[Exception], ...] = (ConfigError, getattr(config_module, "SettingError", ConfigError))
+
     try:
-        if not command.action and ("-h" in command.argv or "--help" in command.argv):
+        if COMMANDS[command.group] and not command.action and ("-h" in command.argv or "--help" in command.argv):
             print(f"usage: vault-tui {command.group} {{{','.join(COMMANDS[command.group])}}} [--help] ...")
             print(COMMANDS_HELP)
             return EXIT_OK
-        if not command.action:
+        if COMMANDS[command.group] and not command.action:
             actions = " or ".join(COMMANDS[command.group])
             raise CommandError(f"'vault-tui {command.group}' needs an action: {actions}", EXIT_USAGE)
-        if command.action not in COMMANDS[command.group]:
+        if COMMANDS[command.group] and command.action not in COMMANDS[command.group]:
             actions = " or ".join(COMMANDS[command.group])
             raise CommandError(
                 f"unknown action {command.action!r} for 'vault-tui {command.group}' (use {actions})", EXIT_USAGE
@@ -222,7 +236,7 @@ def run_command(command: Command) -> int:
     except CommandError as error:
         say(visible(str(error)))
         return error.code
-    except ConfigError as error:
+    except setting_errors as error:
         say(visible(str(error)))
         return EXIT_USAGE
     except (ExportFileError, ExportFormatError) as error:
@@ -443,28 +457,53 @@ def _read_input(name: str) -> str:
 LINT_MODULE = "vault_tui.views.lint.model"
 
 
-def run_lint(argv: Sequence[str]) -> int:
-    """``vault-tui lint ...`` → ``vault_tui.views.lint.model.run_lint_cli(argv)`` when it exists.
-
-    The lint module parses its own arguments (``argv`` is everything but the word ``lint``) and can
-    use :func:`add_connection_flags`, :class:`CommandParser` and :func:`open_gateway` from here."""
+def lint_entry() -> Callable[..., int] | None:
+    """``vault_tui.views.lint.model.run_lint_cli`` when this build has the lint engine, else None."""
     try:
         spec = importlib.util.find_spec(LINT_MODULE)
     except ModuleNotFoundError:
         spec = None
     if spec is None:
-        say("lint is not available in this version of vault-tui")
-        return EXIT_USAGE
-    module = importlib.import_module(LINT_MODULE)
-    run_lint_cli = getattr(module, "run_lint_cli", None)
+        return None
+    entry = getattr(importlib.import_module(LINT_MODULE), "run_lint_cli", None)
+    return entry if callable(entry) else None
+
+
+class _Abandon(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    """``vault-tui lint``: the report as CSV or JSON (exit 0 clean, 1 findings, 2 could not run).
+
+    Calls ``run_lint_cli(config, out, fmt, mounts=...)`` of the lint engine, with the config built
+    as for the app (a remembered AppRole secret ID signs in here, as in the app)."""
+    from .cli import config_from_args
+
+    run_lint_cli = lint_entry()
     if run_lint_cli is None:
-        say("lint is not available in this version of vault-tui")
-        return EXIT_USAGE
-    return int(run_lint_cli(list(argv)))
+        raise CommandError("lint is not available in this version of vault-tui", EXIT_USAGE)
+    if args.output and args.output != "-":
+        check_target(args.output, overwrite=args.force)
+    config = config_from_args(args)
+    if not config.connection.token:
+        token = _remembered_approle_login(config)
+        if token:
+            config.connection = config.connection.with_token(token)
+    try:
+        with _output(args.output, force=args.force, secrets=False) as out:
+            code = int(run_lint_cli(config, out, args.format, mounts=args.mount or None))
+            if code == EXIT_USAGE:
+                raise _Abandon(code)  # it could not run: leave no empty report file behind
+    except _Abandon as abandon:
+        return abandon.code
+    return code
 
 
 HANDLERS: dict[tuple[str, str], Callable[[argparse.Namespace], int]] = {
     ("leases", "export"): cmd_leases_export,
     ("kv", "export"): cmd_kv_export,
     ("kv", "import"): cmd_kv_import,
+    ("lint", ""): cmd_lint,
 }
