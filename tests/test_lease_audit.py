@@ -18,9 +18,9 @@ from pathlib import Path
 
 import hvac
 import pytest
-
 from conftest import unique
 from lease_fixtures import CREATION
+
 from vault_tui.vault import leases
 from vault_tui.vault.leases import Lease
 from vault_tui.vault.roles import RoleInfo, check_lease_roles, mount_table, parse_lease_id, role_exists

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import hvac
 import pytest
-
 from conftest import unique
+
 from vault_tui.vault import kv
 from vault_tui.vault import transfer as tr
 from vault_tui.vault.errors import InvalidRequest, ReadOnlyMode
