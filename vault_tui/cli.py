@@ -174,7 +174,13 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .subcommands import COMMANDS_HELP, run_command, split_command
+
+    command = split_command(list(sys.argv[1:] if argv is None else argv))
+    if command is not None:
+        return run_command(command)
     parser = build_parser()
+    parser.epilog = f"{parser.epilog} {COMMANDS_HELP}"
     args = parser.parse_args(argv)
     from .profiles import ConfigError
 

@@ -190,6 +190,14 @@ class VersionState(str, Enum):
     DESTROYED = "destroyed"
 
 
+def is_deleted_at(deletion_time: datetime | None, now: datetime | None = None) -> bool:
+    """A version is deleted once its deletion time has passed. With ``delete_version_after`` set,
+    KV v2 reports the *scheduled* deletion of a live version as a future ``deletion_time``."""
+    if deletion_time is None:
+        return False
+    return deletion_time <= (now or datetime.now(timezone.utc))
+
+
 @dataclass(frozen=True)
 class VersionInfo:
     version: int
@@ -201,7 +209,7 @@ class VersionInfo:
     def state(self) -> VersionState:
         if self.destroyed:
             return VersionState.DESTROYED
-        if self.deletion_time is not None:
+        if is_deleted_at(self.deletion_time):
             return VersionState.DELETED
         return VersionState.LIVE
 
@@ -244,7 +252,7 @@ class SecretData:
     def state(self) -> VersionState:
         if self.destroyed:
             return VersionState.DESTROYED
-        if self.deletion_time is not None:
+        if is_deleted_at(self.deletion_time):
             return VersionState.DELETED
         return VersionState.LIVE
 
