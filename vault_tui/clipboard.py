@@ -128,7 +128,7 @@ class Clipboard:
         _generation, digest, method = pending
         try:
             await asyncio.wait_for(self._clear(digest, method), timeout)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - quitting must not hang or fail here
+        except (TimeoutError, Exception):  # noqa: BLE001 - quitting must not hang or fail here
             pass
 
     def _clear_system_if_unchanged(self, digest: str) -> bool:

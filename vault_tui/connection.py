@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .messages import ConnectFailed, LinkChanged, SessionReady, TokenLost, TokenRenewed
@@ -123,7 +123,7 @@ class ConnectionKeeper:
         """Seconds until the token should be renewed (two thirds into its remaining life)."""
         if token.expire_time is None:
             return None
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         remaining = (token.expire_time - now).total_seconds()
         if remaining <= 0:
             return 0.0
@@ -157,7 +157,7 @@ class ConnectionKeeper:
                 self.token = fresh
                 self.app.post_message(TokenRenewed(fresh))
                 remaining = (
-                    (fresh.expire_time - datetime.now(timezone.utc)).total_seconds() if fresh.expire_time else 0
+                    (fresh.expire_time - datetime.now(UTC)).total_seconds() if fresh.expire_time else 0
                 )
                 await asyncio.sleep(max(0.0, remaining))
                 if self.token is fresh:
@@ -175,7 +175,7 @@ class ConnectionKeeper:
     # -- call outcomes (from the worker) ----------------------------------------------------------
     def _answered(self) -> None:
         self.last_good = time.monotonic()
-        self.last_good_at = datetime.now(timezone.utc)
+        self.last_good_at = datetime.now(UTC)
 
     def _failed(self, error: VaultError) -> None:
         if isinstance(error, TokenInvalid):
@@ -216,7 +216,7 @@ class ConnectionKeeper:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self._closed or not self.running:
                 return

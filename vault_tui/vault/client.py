@@ -147,10 +147,10 @@ class ConnectionSettings:
             return (self.client_cert, self.client_key)
         return None
 
-    def with_token(self, token: str | None) -> "ConnectionSettings":
+    def with_token(self, token: str | None) -> ConnectionSettings:
         return replace(self, token=token)
 
-    def with_namespace(self, namespace: str | None) -> "ConnectionSettings":
+    def with_namespace(self, namespace: str | None) -> ConnectionSettings:
         return replace(self, namespace=namespace or None)
 
     @property

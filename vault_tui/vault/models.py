@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -31,7 +32,7 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -195,7 +196,7 @@ def is_deleted_at(deletion_time: datetime | None, now: datetime | None = None) -
     KV v2 reports the *scheduled* deletion of a live version as a future ``deletion_time``."""
     if deletion_time is None:
         return False
-    return deletion_time <= (now or datetime.now(timezone.utc))
+    return deletion_time <= (now or datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -224,7 +224,7 @@ def _version_time(value: Any) -> tuple[datetime | None, str]:
     if isinstance(value, dict):
         return parse_time(value.get("creation_time")), str(value.get("public_key") or "")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(int(value), tz=timezone.utc), ""
+        return datetime.fromtimestamp(int(value), tz=UTC), ""
     return parse_time(value), ""
 
 

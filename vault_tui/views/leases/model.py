@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import Enum
-from typing import Any, Awaitable, Callable, Iterable, Iterator
+from typing import Any
 
 from ...timefmt import format_ttl as _format_ttl
 from ...vault.errors import VaultError
@@ -19,7 +20,7 @@ from ...vault.leases import IssuedCredentials, Lease
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # -- TTL text and thresholds ------------------------------------------------------------------
@@ -31,7 +32,7 @@ def format_ttl(seconds: float | None) -> str:
 def format_time(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(timezone.utc).strftime("%m-%d %H:%M:%S")
+    return value.astimezone(UTC).strftime("%m-%d %H:%M:%S")
 
 
 class Level(str, Enum):
@@ -68,7 +69,7 @@ class SortKey(str, Enum):
     ISSUED = "issued"
     PREFIX = "prefix"
 
-    def next(self) -> "SortKey":
+    def next(self) -> SortKey:
         order = list(SortKey)
         return order[(order.index(self) + 1) % len(order)]
 
@@ -92,7 +93,7 @@ class Row:
 @dataclass
 class _Node:
     name: str  # full prefix ending in '/', "" for the root
-    children: dict[str, "_Node"] = field(default_factory=dict)
+    children: dict[str, _Node] = field(default_factory=dict)
     leases: list[str] = field(default_factory=list)
     count: int = 0
 
@@ -172,7 +173,7 @@ class LeaseStore:
     def _sort_leases(self, ids: list[str]) -> list[str]:
         known = self.known
         if self.sort_key is SortKey.TTL:
-            far = datetime.max.replace(tzinfo=timezone.utc)
+            far = datetime.max.replace(tzinfo=UTC)
 
             def ttl_key(i: str) -> tuple[int, datetime, str]:
                 lease = known.get(i)
@@ -184,7 +185,7 @@ class LeaseStore:
 
             return sorted(ids, key=ttl_key)
         if self.sort_key is SortKey.ISSUED:
-            old = datetime.min.replace(tzinfo=timezone.utc)
+            old = datetime.min.replace(tzinfo=UTC)
 
             def issued_key(i: str) -> tuple[bool, datetime, str]:
                 lease = known.get(i)
@@ -224,7 +225,7 @@ class LeaseStore:
         children = list(node.children.values())
         if self.sort_key is SortKey.TTL:
             def soonest(n: _Node) -> tuple[datetime, str]:
-                best = datetime.max.replace(tzinfo=timezone.utc)
+                best = datetime.max.replace(tzinfo=UTC)
                 for i in _all_ids(n):
                     lease = self.known.get(i)
                     if lease is not None and lease.expire_time is not None and lease.expire_time < best:
@@ -418,7 +419,7 @@ class KeepAlive:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
                     continue  # the watchlist changed: recompute
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             entry = self.watched.get(lease_id)
             if entry is None:

@@ -19,7 +19,7 @@ import asyncio
 import math
 import time
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
@@ -561,7 +561,7 @@ class LeasesScreen(Screen[None]):
         self.query_one("#lease-status", Static).update(text, layout=False)
 
     def _note(self, line: str, severity: str = "information") -> None:
-        stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
         self.activity = [f"{stamp} {visible(line)}", *self.activity][:8]
         body = Text("Activity\n", style="bold")
         body.append("\n".join(self.activity))

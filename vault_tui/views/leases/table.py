@@ -8,7 +8,7 @@ the visible rows is repainted; the row list is rebuilt only when the structure c
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -83,19 +83,19 @@ class LeaseTable(ScrollView, can_focus=True):
         Binding("right", "expand", "Expand", show=False, id="lease_table.expand"),
     ]
 
-    now: reactive[datetime] = reactive(lambda: datetime.now(timezone.utc), init=False, always_update=False)
+    now: reactive[datetime] = reactive(lambda: datetime.now(UTC), init=False, always_update=False)
     cursor: reactive[int] = reactive(0, init=False)
 
     class Highlighted(Message):
         """The cursor moved to another row."""
 
-        def __init__(self, table: "LeaseTable", row: Row | None) -> None:
+        def __init__(self, table: LeaseTable, row: Row | None) -> None:
             super().__init__()
             self.table = table
             self.row = row
 
         @property
-        def control(self) -> "LeaseTable":
+        def control(self) -> LeaseTable:
             return self.table
 
     def __init__(
