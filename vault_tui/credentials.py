@@ -141,7 +141,7 @@ def _is_plain_file(backend: KeyringBackend) -> bool:
     if "Plaintext" in name or "plaintext" in name:
         return True
     try:
-        from keyrings.alt.file import PlaintextKeyring  # type: ignore[import-not-found]
+        from keyrings.alt.file import PlaintextKeyring
 
         if isinstance(backend, PlaintextKeyring):
             return True

@@ -115,7 +115,7 @@ class DemoEnvironment:
         if server is None:
             return None
         try:
-            return int(server.get_pid())  # type: ignore[attr-defined]
+            return int(server.get_pid())
         except Exception:
             return None
 

@@ -239,7 +239,7 @@ class PostgresServer:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise ServerStartError(f"PostgreSQL did not start: {error}") from None
         _LIVE.append(self)
-        info = self._server.get_postmaster_info()  # type: ignore[attr-defined]
+        info = self._server.get_postmaster_info()
         self.socket_dir = str(info.socket_dir)
         return self
 

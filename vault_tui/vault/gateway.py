@@ -163,7 +163,7 @@ class Gateway:
             try:
                 return response.json()
             except ValueError:
-                raise MalformedResponse(f"the server sent a non-JSON body for {path}", path=path)
+                raise MalformedResponse(f"the server sent a non-JSON body for {path}", path=path) from None
 
         try:
             return self.call(run, path)

@@ -187,7 +187,7 @@ def lease_from(data: Mapping[str, Any], *, now: datetime | None = None) -> Lease
     try:
         ttl = int(ttl)
     except (TypeError, ValueError):
-        raise MalformedResponse("sys/leases/lookup returned a non-numeric ttl", path="sys/leases/lookup")
+        raise MalformedResponse("sys/leases/lookup returned a non-numeric ttl", path="sys/leases/lookup") from None
     return Lease(
         id=lease_id,
         issue_time=parse_time(data.get("issue_time")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
@@ -95,7 +95,7 @@ class TokenInfo:
         return self.num_uses > 0
 
 
-class EngineKind(str, Enum):
+class EngineKind(StrEnum):
     KV1 = "kv1"
     KV2 = "kv2"
     TRANSIT = "transit"
@@ -185,7 +185,7 @@ class Listing:
         return tuple(k for k in self.keys if not k.endswith("/"))
 
 
-class VersionState(str, Enum):
+class VersionState(StrEnum):
     LIVE = "live"
     DELETED = "deleted"
     DESTROYED = "destroyed"

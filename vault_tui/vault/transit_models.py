@@ -10,7 +10,7 @@ import binascii
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .models import parse_time
@@ -35,7 +35,7 @@ DATAKEY_BITS: tuple[int, ...] = (128, 256, 512)
 _VERSION_PREFIX = re.compile(r"^vault:v(\d+):")
 
 
-class Operation(str, Enum):
+class Operation(StrEnum):
     """What the playground can do. ``value`` is what the history and the UI show."""
 
     ENCRYPT = "encrypt"
