@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .trail import Action
-from .vault import kv, leases, pki, transit
+from .vault import kv, leases, pki, transfer, transit
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,28 @@ def _revoke_prefix_spec(args: Mapping[str, Any]) -> Action:
 register(leases.revoke_prefix, TrailSpec(Action.REVOKE_PREFIX, _lease))
 
 
+def _plan_target(args: Mapping[str, Any]) -> str:
+    plan = args.get("plan")
+    target = getattr(plan, "target", None)
+    return getattr(target, "display", "") or str(getattr(target, "mount", ""))
+
+
+def _transfer(args: Mapping[str, Any]) -> str:
+    plan = args.get("plan")
+    source, target = getattr(plan, "source", None), getattr(plan, "target", None)
+    return f"{getattr(source, 'display', '?')} -> {getattr(target, 'display', '?')}"
+
+
+def _loc(args: Mapping[str, Any]) -> str:
+    return str(getattr(args.get("loc"), "display", ""))
+
+
+register(transfer.apply_import, TrailSpec(Action.IMPORT, _plan_target))
+register(transfer.run_transfer, TrailSpec(Action.COPY, _transfer))
+register(transfer.export_subtree, TrailSpec(Action.EXPORT, _loc))
+register(transfer.export_dotenv, TrailSpec(Action.EXPORT, _loc))
+
+
 def describe(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Action, str, list[int]] | None:
     """(action, target, versions) when ``fn(gateway, *args, **kwargs)`` changes something, else None."""
     while isinstance(fn, functools.partial):
@@ -109,6 +131,8 @@ def describe(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str,
     action = spec.action
     if fn is leases.revoke_prefix:
         action = _revoke_prefix_spec(bound)
+    elif fn is transfer.run_transfer and getattr(bound.get("plan"), "move", False):
+        action = Action.MOVE
     try:
         target = spec.target(bound)
         versions = list(spec.versions(bound))
