@@ -174,3 +174,35 @@ def test_ctrl_q_exits_within_a_second_while_a_call_hangs(bao):
         if proc.poll() is None:
             proc.kill()
         sock.close()
+
+
+async def test_idle_lock_hides_and_clears_then_a_key_unlocks(settings):
+    from vault_tui.screens.lock import LockScreen
+
+    app = app_for(settings, initial_view="policies", clipboard_clear_seconds=3600, idle_lock_minutes=0.02)
+    board = FakeClipboard()
+    app.secret_clipboard._backend = board
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot)
+        app.copy_secret("s3cret-value", "password")
+        await wait_for(pilot, lambda: board.value == "s3cret-value", what="copied")
+        app.last_input -= 60  # a minute without a key press
+        await wait_for(pilot, lambda: screen_ready(app, LockScreen), what="the lock")
+        await wait_for(pilot, lambda: board.value == "", what="clipboard cleared")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LockScreen), what="unlocked by a key")
+        assert app.is_running and app.current_mode == "policies"
+
+
+async def test_idle_lock_with_sign_in_needs_a_sign_in(settings):
+    from vault_tui.screens.lock import LockScreen
+
+    app = app_for(settings, initial_view="policies", idle_lock_minutes=0.02, idle_lock_sign_in=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_ready(pilot)
+        app.last_input -= 60
+        await wait_for(pilot, lambda: screen_ready(app, LockScreen), what="the lock")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), what="sign-in after the lock")
+        app.screen.action_cancel()  # no sign-in: locked again
+        await wait_for(pilot, lambda: screen_ready(app, LockScreen), what="locked again")

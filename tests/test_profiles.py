@@ -286,6 +286,13 @@ def test_keymap_and_settings_tables(tmp_path):
     with pytest.raises(ConfigError) as error:
         parse_profiles('[settings]\n\nlease_warn_secs = 5\n', tmp_path / "config.toml")
     assert "lease_warn_secs" in str(error.value) and "line 3" in str(error.value)
+    applied = parse_profiles(
+        "[settings]\nidle_lock_minutes = 5\nidle_lock_sign_in = true\ntrail = false\n", tmp_path / "c.toml"
+    ).apply_settings(AppConfig())
+    assert applied.idle_lock_minutes == 5.0 and applied.idle_lock_sign_in is True and applied.trail is False
+    with pytest.raises(ConfigError) as error:
+        parse_profiles("[settings]\nidle_lock_sign_in = 1\n", tmp_path / "config.toml")
+    assert "true or false" in str(error.value)
 
 
 async def test_keymap_rebinds_a_key(settings, root_client, kv2_mount):

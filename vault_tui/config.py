@@ -168,6 +168,11 @@ class AppConfig:
     profiles_path: str | None = None
     # --read-only was given: it outlasts profile switches (a profile's read_only does not).
     read_only_flag: bool = False
+    # Idle lock: after this many minutes without a key press, revealed values are hidden, the
+    # clipboard is cleared (if it holds what vault-tui put there) and a key (or a new sign-in,
+    # with idle_lock_sign_in) is needed before secrets show again. 0 = never.
+    idle_lock_minutes: float = 15.0
+    idle_lock_sign_in: bool = False
     # The operator's trail (vault_tui.trail): on by default; None = the user's state directory.
     trail: bool = True
     trail_path: str | None = None

@@ -99,6 +99,12 @@ SETTINGS = {
     "lease_warn_seconds": (int, 0),
     "lease_critical_seconds": (int, 0),
     "lease_refresh_seconds": (float, 1.0),
+    "idle_lock_minutes": (float, 0.0),
+}
+# [settings] that are true/false
+BOOL_SETTINGS = {
+    "idle_lock_sign_in",  # after the idle lock, sign in again (not just a key press)
+    "trail",  # keep the operator's trail of changes (default true)
 }
 SECRET_KEYS = {"token", "secret_id", "password", "jwt", "wrapped_secret_id", "client_token"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -257,7 +263,7 @@ class ProfilesConfig:
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. "tree.refresh" = "f5"
-    settings: Mapping[str, float] = field(default_factory=dict)
+    settings: Mapping[str, float | bool] = field(default_factory=dict)
 
     def apply_settings(self, config: AppConfig) -> AppConfig:
         """Copy the [keymap] and [settings] tables onto ``config``."""
@@ -378,13 +384,19 @@ class _Validator:
                 )
         return {str(k): str(v) for k, v in body.items()}
 
-    def settings(self, body: Any) -> dict[str, float]:
+    def settings(self, body: Any) -> dict[str, float | bool]:
         if not isinstance(body, dict):
             raise self.fail("'settings' must be a table", (), "settings")
-        out: dict[str, float] = {}
+        out: dict[str, float | bool] = {}
         for key, value in body.items():
+            if key in BOOL_SETTINGS:
+                if not isinstance(value, bool):
+                    raise self.fail(f"{key} must be true or false", ("settings",), key)
+                out[key] = value
+                continue
             if key not in SETTINGS:
-                raise self.fail(f"unknown setting {key!r} (known: {', '.join(sorted(SETTINGS))})", ("settings",), key)
+                known = ", ".join(sorted([*SETTINGS, *BOOL_SETTINGS]))
+                raise self.fail(f"unknown setting {key!r} (known: {known})", ("settings",), key)
             kind, minimum = SETTINGS[key]
             wrong_kind = kind is int and not isinstance(value, int)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or wrong_kind:
