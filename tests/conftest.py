@@ -129,3 +129,20 @@ def kv1_mount(root_client):
     root_client.sys.enable_secrets_engine("kv", path=path, options={"version": "1"})
     yield path
     root_client.sys.disable_secrets_engine(path)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive the app (Pilot or snapshots) carry the ``ui`` mark: .ci/run runs them
+    a second time beside two CPU-burning processes."""
+    seen: dict[str, bool] = {}
+    for item in items:
+        path = str(getattr(item, "path", "") or getattr(item, "fspath", ""))
+        if path not in seen:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    source = handle.read()
+            except OSError:
+                source = ""
+            seen[path] = "run_test(" in source or "snap_compare" in source
+        if seen[path]:
+            item.add_marker(pytest.mark.ui)
