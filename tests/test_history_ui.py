@@ -53,12 +53,13 @@ async def test_history_newest_first_filter_and_reload_when_shown(settings, tmp_p
             "write",
         ]
         first = [cell.plain for cell in table.get_row_at(0)]
-        assert first == ["2026-03-01 11:07:00", "patch", "secret/team/app/api", "ok", "dev", "—", "http://127.0.0.1:8200"]
+        assert first == ["2026-03-01 11:07", "patch", "ok", "secret/team/app/api", "dev", "—", "http://127.0.0.1:8200"]
         failed = [cell.plain for cell in table.get_row_at(3)]
-        assert failed[1:4] == ["destroy", "secret/team/old/token v1,2", "permission denied"]
-        assert table.get_row_at(3)[3].style == "bold red"
+        assert failed[1:4] == ["destroy", "permission denied", "secret/team/old/token v1,2"]
+        assert table.get_row_at(3)[2].style == "bold red"
         assert "8 changes recorded · 1 failed" in plain(screen.query_one("#history-status", Static))
-        assert "enter opens the secret secret/team/app/api" in plain(screen.query_one("#history-detail", Static))
+        detail = plain(screen.query_one("#history-detail", Static))
+        assert "2026-03-01 11:07:00 UTC  patch secret/team/app/api\nok · profile dev" in detail
         # / filters over every field.
         await pilot.press("slash")
         screen.query_one("#history-filter", Input).value = "team-a"
@@ -97,7 +98,9 @@ async def test_history_enter_opens_the_item(settings, tmp_path, monkeypatch):
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, PkiScreen), timeout=30, what="PKI view")
         pki_screen: PkiScreen = app.screen
-        await wait_for(pilot, lambda: pki_screen.loaded_once and not pki_screen.loading_now, timeout=60, what="PKI loaded")
+        await wait_for(
+            pilot, lambda: pki_screen.loaded_once and not pki_screen.loading_now, timeout=60, what="PKI loaded"
+        )
         await wait_for(pilot, lambda: any("3a:12" in n for n in notes), timeout=30, what="told it is not there")
 
 

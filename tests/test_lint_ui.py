@@ -34,8 +34,12 @@ def planted(root_client):
     c.sys.enable_secrets_engine("transit", path=transit)
     c.secrets.transit.create_key("never", mount_point=transit)
     c.sys.enable_secrets_engine("pki", path=pki_mount, config={"max_lease_ttl": "87600h"})
-    c.write(f"{pki_mount}/root/generate/internal", common_name="lint ui root", ttl="87600h", key_type="ec", key_bits=256)
-    c.write(f"{pki_mount}/roles/web", allowed_domains="example.test", allow_subdomains=True, key_type="ec", key_bits=256)
+    c.write(
+        f"{pki_mount}/root/generate/internal", common_name="lint ui root", ttl="87600h", key_type="ec", key_bits=256
+    )
+    c.write(
+        f"{pki_mount}/roles/web", allowed_domains="example.test", allow_subdomains=True, key_type="ec", key_bits=256
+    )
     serial = c.write(f"{pki_mount}/issue/web", common_name="soon.example.test", ttl="72h")["data"]["serial_number"]
     yield kv, transit, pki_mount, serial
     for mount in (kv, transit, pki_mount):

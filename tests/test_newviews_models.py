@@ -151,7 +151,13 @@ def test_issue_form_follows_the_role():
     strict = replace(role, allow_ip_sans=False, allowed_uri_sans=("spiffe://example.test/*",))
     assert [f.name for f in pki_view.issue_fields(strict)] == ["common_name", "alt_names", "uri_sans", "ttl"]
     request = pki_view.issue_request(
-        role, {"common_name": " app.example.test ", "alt_names": "a.example.test, b.example.test", "ip_sans": "192.0.2.1", "ttl": "72h"}
+        role,
+        {
+            "common_name": " app.example.test ",
+            "alt_names": "a.example.test, b.example.test",
+            "ip_sans": "192.0.2.1",
+            "ttl": "72h",
+        },
     )
     assert request.common_name == "app.example.test" and request.alt_names == ("a.example.test", "b.example.test")
     assert request.ip_sans == ("192.0.2.1",) and request.ttl == "72h" and request.mount == "pki_int/"
@@ -188,9 +194,13 @@ def test_lint_sorting_filtering_and_targets():
     assert by_path[0].path == "transit/keys/payments"
     assert [f.name for f in lint_view.arrange(report.findings, "kind", False, "ORDERS")] == ["orders"]
     targets = {f.item: lint_view.target_of(f) for f in report.findings}
-    assert targets[ItemType.SECRET] == Target("browser", "open_path", ("secret/team/app/db",), "secret secret/team/app/db")
+    assert targets[ItemType.SECRET] == Target(
+        "browser", "open_path", ("secret/team/app/db",), "secret secret/team/app/db"
+    )
     assert targets[ItemType.MOUNT].args == ("secret/",)
-    assert targets[ItemType.CERTIFICATE] == Target("pki", "open_certificate", ("pki_int/", "3a:10"), "certificate 3a:10 on pki_int/")
+    assert targets[ItemType.CERTIFICATE] == Target(
+        "pki", "open_certificate", ("pki_int/", "3a:10"), "certificate 3a:10 on pki_int/"
+    )
     assert targets[ItemType.TRANSIT_KEY].view == "transit" and targets[ItemType.TRANSIT_KEY].method == "open_key"
     assert targets[ItemType.LEASE].args == ("database/creds/readonly/aB3dE5fG7hI9jK1lM3nO5pQ7",)
     summary = lint_view.summary(report)
@@ -234,7 +244,9 @@ def test_history_rows_filter_and_targets(tmp_path):
     assert "8 changes recorded · 1 failed · 3 match “dev”" in summary.text("dev")
     targets = [history.target_of(e) for e in entries]
     by_action = {e.action: t for e, t in zip(entries, targets, strict=True)}
-    assert by_action[Action.PATCH] == Target("browser", "open_path", ("secret/team/app/api",), "secret secret/team/app/api")
+    assert by_action[Action.PATCH] == Target(
+        "browser", "open_path", ("secret/team/app/api",), "secret secret/team/app/api"
+    )
     assert by_action[Action.CERT_REVOKE].args == ("pki_int/", "3a:12")
     assert by_action[Action.KEY_ROTATE].args == ("transit/", "orders")
     assert by_action[Action.RENEW].args == ("database/creds/readonly/aB3dE5fG7hI9jK1l",)

@@ -147,7 +147,9 @@ async def test_issue_shows_the_key_masked_then_the_new_certificate(settings, gat
             timeout=30,
             what="roles listed",
         )
-        options.highlighted = next(i for i in range(options.option_count) if options.get_option_at_index(i).id == wanted)
+        options.highlighted = next(
+            i for i in range(options.option_count) if options.get_option_at_index(i).id == wanted
+        )
         options.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, IssueDialog), timeout=30, what="issue form")
@@ -156,7 +158,9 @@ async def test_issue_shows_the_key_masked_then_the_new_certificate(settings, gat
         # A name outside the role is refused by the server and the form stays.
         form.query_one("#issue-common_name", Input).value = "evil.example.org"
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "refused" in plain(form.query_one("#issue-error", Static)), timeout=30, what="refusal")
+        await wait_for(
+            pilot, lambda: "refused" in plain(form.query_one("#issue-error", Static)), timeout=30, what="refusal"
+        )
         assert app.screen is form
         form.query_one("#issue-common_name", Input).value = "new.example.test"
         form.query_one("#issue-ip_sans", Input).value = "192.0.2.5"
@@ -262,6 +266,11 @@ async def test_export_writes_the_inventory_0600_without_keys(settings, pki_mount
         assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
         rows = list(csv.DictReader(io.StringIO(target.read_text())))
         assert tuple(rows[0]) == pki.CERT_EXPORT_COLUMNS
-        assert [r["common_name"] for r in rows] == ["short.example.test", "mid.example.test", "long.example.test", ROOT_CN]
+        assert [r["common_name"] for r in rows] == [
+            "short.example.test",
+            "mid.example.test",
+            "long.example.test",
+            ROOT_CN,
+        ]
         assert rows[1]["revoked"] == "yes" and rows[1]["serial"] == serials["mid.example.test"]
         assert "PRIVATE" not in target.read_text() and "BEGIN" not in target.read_text()

@@ -11,15 +11,16 @@ from typing import Any
 from ...trail import Action, Trail, TrailEntry
 from .jump import Target, cert_target, key_target, kv_target, lease_target
 
-#: (key, label) of the table's columns, most useful first (80 columns show the first four).
-COLUMNS: tuple[tuple[str, str], ...] = (
-    ("time", "Time (UTC)"),
-    ("action", "Action"),
-    ("target", "Target"),
-    ("result", "Result"),
-    ("profile", "Profile"),
-    ("namespace", "Namespace"),
-    ("server", "Server"),
+#: (key, label, width or None) of the table's columns, most useful first: at 80 columns the
+#: time, action, result and the start of the target show; the line below the table has it all.
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("time", "Time (UTC)", 16),
+    ("action", "Action", None),
+    ("result", "Result", 18),
+    ("target", "Target", None),
+    ("profile", "Profile", None),
+    ("namespace", "Namespace", None),
+    ("server", "Server", None),
 )
 
 #: Rows put in the table at most (the newest); a filter narrows the rest.
@@ -59,7 +60,7 @@ def cells(entry: TrailEntry) -> dict[str, str]:
     result = entry.result
     versions = f" v{','.join(str(v) for v in entry.versions)}" if entry.versions else ""
     return {
-        "time": entry.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "time": entry.time.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),  # the table shows minutes
         "action": entry.action.value,
         "target": entry.target + versions,
         "result": result,

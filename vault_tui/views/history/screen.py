@@ -51,8 +51,8 @@ class HistoryScreen(Screen[None]):
         yield Static("", id="history-status", markup=False)
         yield Input(placeholder="filter: action, path, lease id, profile, server, result…", id="history-filter")
         table: DataTable[Text] = DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
         yield table
         yield Static("", id="history-detail", markup=False)
         yield KeysFooter()
@@ -110,7 +110,7 @@ class HistoryScreen(Screen[None]):
     def _cells(entry: TrailEntry) -> list[Text]:
         values = cells(entry)
         out = []
-        for key, _label in COLUMNS:
+        for key, _label, _width in COLUMNS:
             style = ""
             if key == "result":
                 style = "green" if entry.ok else "bold red"
@@ -118,7 +118,8 @@ class HistoryScreen(Screen[None]):
                 style = "dim"
             elif key == "action":
                 style = "bold"
-            out.append(safe_text(values[key], style=style, limit=300))
+            value = values[key][:16] if key == "time" else values[key]  # minutes; the line below has seconds
+            out.append(safe_text(value, style=style, limit=300))
         return out
 
     def _render_status(self, matching: int) -> None:
@@ -161,15 +162,13 @@ class HistoryScreen(Screen[None]):
         text.append(values["time"] + " UTC  ", style="dim")
         text.append(visible(values["action"]) + " ", style="bold")
         text.append(visible(values["target"]))
-        text.append("  " + visible(values["result"]), style="green" if entry.ok else "bold red")
+        text.append("\n")
+        text.append(visible(values["result"]), style="green" if entry.ok else "bold red")
         text.append(
-            f"\nprofile {visible(values['profile'])} · namespace {visible(values['namespace'])} · "
+            f" · profile {visible(values['profile'])} · namespace {visible(values['namespace'])} · "
             f"server {visible(values['server'])}",
             style="dim",
         )
-        target = target_of(entry)
-        if target is not None:
-            text.append(f" · enter opens the {visible(target.label)}", style="dim")
         detail.update(text)
 
     @on(DataTable.RowSelected, "#history-table")
