@@ -71,7 +71,7 @@ async def test_history_newest_first_filter_and_reload_when_shown(settings, tmp_p
         app.action_view("browser")
         await wait_for(pilot, lambda: screen_ready(app, BrowserScreen), timeout=30, what="browser")
         Trail(trail.path).record(Action.UNDELETE, "secret/team/new", profile="dev", server="http://127.0.0.1:8200")
-        app.action_view("history")
+        app.command_line.run("trail")  # :trail
         await wait_for(pilot, lambda: app.screen is screen and len(screen.entries) == 9, timeout=30, what="reloaded")
         await wait_for(pilot, lambda: table.row_count == 9, what="new row")
         assert table.get_row_at(0)[1].plain == "undelete"

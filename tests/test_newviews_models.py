@@ -276,3 +276,20 @@ def test_trail_path_from_config(tmp_path):
 
     assert history.trail_for(Config()).path == tmp_path / "t.jsonl"
     assert history.trail_for(object()).path.name == "trail.jsonl"
+
+
+def test_views_are_registered_with_keys_no_screen_binds():
+    from vault_tui.config import VIEWS as CLI_VIEWS
+    from vault_tui.views.registry import VIEWS, resolve
+
+    assert resolve("certs").name == resolve("PKI").name == "pki"
+    assert resolve("hygiene").name == resolve("lint").name == "lint"
+    assert resolve("trail").name == resolve("history").name == "history"
+    specs = {spec.name: spec for spec in VIEWS}
+    assert specs["pki"].key == "ctrl+y" and specs["pki"].show_key
+    assert not specs["lint"].show_key and not specs["history"].show_key
+    keys = [spec.key for spec in VIEWS]
+    assert len(keys) == len(set(keys))
+    assert set(specs) <= set(CLI_VIEWS)  # --view and default_view accept every view
+    screen_keys = {key.strip() for spec in VIEWS for binding in spec.screen.BINDINGS for key in binding.key.split(",")}
+    assert not screen_keys & {specs[name].key for name in ("pki", "lint", "history")}

@@ -274,3 +274,27 @@ async def test_export_writes_the_inventory_0600_without_keys(settings, pki_mount
         ]
         assert rows[1]["revoked"] == "yes" and rows[1]["serial"] == serials["mid.example.test"]
         assert "PRIVATE" not in target.read_text() and "BEGIN" not in target.read_text()
+
+
+async def test_hostile_names_are_plain_text(settings, root_client):
+    mount = unique("pki-[red]x-")
+    root_client.sys.enable_secrets_engine("pki", path=mount, config={"max_lease_ttl": "87600h"})
+    try:
+        root_client.write(f"{mount}/root/generate/internal", common_name="[bold]root[/bold]", ttl="8760h")
+        root_client.write(
+            f"{mount}/roles/any", allow_any_name=True, enforce_hostnames=False, key_type="ec", key_bits=256
+        )
+        root_client.write(f"{mount}/issue/any", common_name="[@click=app.quit]boom", ttl="24h")
+        app = app_for(settings, initial_view="pki")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pki(pilot, mount, 2)
+            rows = my_rows(screen, mount)
+            cells = [screen.table.get_cell(r.key, "cn").plain for r in rows]
+            assert cells == ["[@click=app.quit]boom", "[bold]root[/bold]"]
+            assert screen.table.get_cell(rows[0].key, "mount").plain == f"{mount}/"
+            screen.table.move_cursor(row=screen.table.get_row_index(rows[0].key))
+            await pilot.pause()
+            assert "[@click=app.quit]boom" in plain(screen.query_one("#pki-detail", Static))
+            assert app.is_running
+    finally:
+        root_client.sys.disable_secrets_engine(mount)

@@ -13,7 +13,7 @@ from typing import Mapping
 from .vault.client import ConnectionSettings
 
 DEFAULT_ADDR = "http://127.0.0.1:8200"
-VIEWS = ("browser", "leases", "transit", "policies")
+VIEWS = ("browser", "leases", "transit", "policies", "pki", "lint", "history")  # every name in views/registry.py
 
 
 def _env(environ: Mapping[str, str], *names: str) -> str | None:

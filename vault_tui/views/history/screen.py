@@ -71,8 +71,7 @@ class HistoryScreen(Screen[None]):
     # -- loading ------------------------------------------------------------------------------
     def reload(self) -> None:
         """Read the trail again (shown again, ``r``, or a profile switch)."""
-        if self.trail is None:
-            self.trail = trail_for(vault_app(self).config)
+        self.trail = trail_for(vault_app(self).config)  # the config changes with a profile switch
         self._read(self.trail)
 
     def action_reload(self) -> None:
