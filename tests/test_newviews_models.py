@@ -16,7 +16,7 @@ from vault_tui.trail import Action, TrailEntry
 from vault_tui.vault.pki import CERT_EXPORT_COLUMNS, PkiRole
 from vault_tui.views.history import model as history
 from vault_tui.views.history.jump import Target
-from vault_tui.views.lint import screen as lint_view
+from vault_tui.views.lint import view_model as lint_view
 from vault_tui.views.lint.model import ItemType, LintSettings
 from vault_tui.views.pki import model as pki_view
 from vault_tui.views.private_file import resolve_target, write_private
@@ -293,3 +293,17 @@ def test_views_are_registered_with_keys_no_screen_binds():
     assert set(specs) <= set(CLI_VIEWS)  # --view and default_view accept every view
     screen_keys = {key.strip() for spec in VIEWS for binding in spec.screen.BINDINGS for key in binding.key.split(",")}
     assert not screen_keys & {specs[name].key for name in ("pki", "lint", "history")}
+
+
+def test_view_models_import_no_textual():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import vault_tui.views.pki.model, vault_tui.views.history.model, vault_tui.views.lint.view_model\n"
+        "import vault_tui.views.private_file\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

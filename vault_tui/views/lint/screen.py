@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from pathlib import Path
-from typing import Any, TextIO
 
 from rich.text import Text
 from textual import on, work
@@ -34,93 +31,14 @@ from ...vault.errors import VaultError
 from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
 from ...worker import deliver
-from ..history.jump import Target, cert_target, go, key_target, kv_target, lease_target
+from ..history.jump import go
 from ..private_file import resolve_target, write_private
-from .model import Finding, ItemType, LintProgress, LintReport, LintSettings, run_lint, write_csv, write_json
+from .model import Finding, LintProgress, LintReport, LintSettings, run_lint
+from .view_model import COLUMNS, arrange, lint_settings, summary, target_of, write_report
 
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (  # (key, label, width or None)
-    ("severity", "Severity", 8),
-    ("kind", "Kind", None),
-    ("item", "Item", None),
-    ("path", "Path", 36),
-    ("why", "Why", None),
-)
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
 STAGES = {"mounts": "reading the mounts", "listing": "listing", "reading": "reading"}
 PROGRESS_EVERY = 0.1
-
-
-# -- pure helpers (tested without an app) ------------------------------------------------------
-def lint_settings(config: Any) -> tuple[LintSettings, str]:
-    """Thresholds from ``config.lint`` (a :class:`LintSettings` or a ``[lint]`` mapping), else the
-    defaults. Returns (settings, a problem to tell the user or "")."""
-    value = getattr(config, "lint", None)
-    if isinstance(value, LintSettings):
-        return value, ""
-    if isinstance(value, Mapping):
-        try:
-            return LintSettings.from_mapping(value), ""
-        except ValueError as error:
-            return LintSettings(), f"config: {error}; using the default thresholds"
-    return LintSettings(), ""
-
-
-def sort_key(column: str) -> Callable[[Finding], Any]:
-    if column == "severity":
-        return lambda f: (f.severity.rank, f.kind.value, f.path)
-    if column == "kind":
-        return lambda f: (f.kind.value, f.severity.rank, f.path)
-    if column == "item":
-        return lambda f: (f.item.value, f.severity.rank, f.path)
-    if column == "why":
-        return lambda f: (f.why, f.path)
-    return lambda f: (f.path, f.severity.rank, f.kind.value)
-
-
-def arrange(findings: Sequence[Finding], column: str, reverse: bool, text: str = "") -> list[Finding]:
-    """Findings matching ``text`` (any column), sorted by ``column``."""
-    needle = text.strip().casefold()
-    chosen = [f for f in findings if not needle or any(needle in v.casefold() for v in f.as_row().values())]
-    return sorted(chosen, key=sort_key(column), reverse=reverse)
-
-
-def target_of(finding: Finding) -> Target | None:
-    """The view and item ``enter`` opens for a finding."""
-    if finding.item is ItemType.SECRET or finding.item is ItemType.MOUNT:
-        return kv_target(finding.path)
-    if finding.item is ItemType.TRANSIT_KEY:
-        return key_target(finding.mount, finding.name)
-    if finding.item is ItemType.LEASE:
-        return lease_target(finding.name)
-    if finding.item is ItemType.CERTIFICATE:
-        return cert_target(finding.mount, finding.name)
-    return None
-
-
-def summary(report: LintReport) -> str:
-    counts = report.count_by_severity()
-    checked = report.checked
-    found = len(report.findings)
-    head = "no findings" if not found else f"{found} finding{'s' if found != 1 else ''}"
-    if found:
-        head += " (" + ", ".join(f"{counts[s]} {s}" for s in ("high", "medium", "low") if counts.get(s)) + ")"
-    what = ", ".join(
-        f"{checked.get(key, 0)} {label}"
-        for key, label in (
-            ("mounts", "mounts"),
-            ("secrets", "secrets"),
-            ("transit_keys", "keys"),
-            ("leases", "leases"),
-            ("certificates", "certificates"),
-        )
-    )
-    when = report.generated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    tail = " · CANCELLED: partial report (r runs again)" if report.cancelled else ""
-    return f"{head} · checked {what} · {when}{tail}"
-
-
-def write_report(out: TextIO, report: LintReport, fmt: str) -> None:
-    (write_json if fmt == "json" else write_csv)(report, out)
 
 
 class LintScreen(Screen[None]):
