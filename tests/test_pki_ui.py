@@ -298,3 +298,37 @@ async def test_hostile_names_are_plain_text(settings, root_client):
             assert app.is_running
     finally:
         root_client.sys.disable_secrets_engine(mount)
+
+
+async def test_a_token_that_reads_one_mount_sees_it_and_a_note_for_the_other(settings, root_client, pki_mount):
+    mount, _serials = pki_mount
+    denied = unique("pki-denied-")  # visible to the token (it may list issuers), certificates not
+    root_client.sys.enable_secrets_engine("pki", path=denied)
+    hidden = unique("pki-hidden-")  # no capability at all: not even listed
+    root_client.sys.enable_secrets_engine("pki", path=hidden)
+    policy = unique("pki-reader-")
+    root_client.sys.create_or_update_policy(
+        policy,
+        f"""
+        path "{mount}/certs" {{ capabilities = ["list"] }}
+        path "{mount}/certs/revoked" {{ capabilities = ["list"] }}
+        path "{mount}/issuers" {{ capabilities = ["list"] }}
+        path "{mount}/issuer/*" {{ capabilities = ["read"] }}
+        path "{mount}/cert/*" {{ capabilities = ["read"] }}
+        path "{denied}/issuers" {{ capabilities = ["list"] }}
+        """,
+    )
+    token = root_client.auth.token.create(policies=[policy], ttl="1h")["auth"]["client_token"]
+    try:
+        app = app_for(settings.with_token(token), initial_view="pki")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_pki(pilot, mount, 4)
+            assert {r.cert.mount for r in screen.rows} >= {f"{mount}/"}
+            assert not [r for r in screen.rows if r.cert.mount in (f"{denied}/", f"{hidden}/")]
+            assert f"{hidden}/" not in {m.path for m in screen.mounts}
+            assert any(p.startswith(f"could not read the certificate list of {denied}/") for p in screen.model.problems)
+            assert "permission denied" in plain(screen.query_one("#pki-notes", Static))
+    finally:
+        root_client.sys.disable_secrets_engine(denied)
+        root_client.sys.disable_secrets_engine(hidden)
+        root_client.sys.delete_policy(policy)
