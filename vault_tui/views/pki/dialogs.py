@@ -169,7 +169,7 @@ class IssueDialog(Dialog["IssuedCertificate | None"]):
             with VerticalScroll(id="pki-issue-fields"):
                 for field in self.fields:
                     yield Label(Text(visible(field.label)))
-                    yield Input(id=f"issue-{field.name}", placeholder=field.placeholder)
+                    yield Input(id=f"issue-{field.name}", placeholder=field.placeholder, compact=True)
                 yield Checkbox("Leave the common name out of the SANs", id="issue-exclude-cn")
             yield Static("", id="issue-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
