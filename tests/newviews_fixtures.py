@@ -186,10 +186,11 @@ def write_trail(path: Path) -> Trail:
     common = {"profile": "prod", "server": "https://vault.example.test:8200", "namespace": "team-a"}
     trail.record(Action.WRITE, "secret/team/app/db", versions=[3], **common)
     trail.record(Action.KEY_ROTATE, "transit/keys/orders", **common)
-    trail.record(Action.CREDENTIALS_ISSUED, "database/creds/readonly/aB3dE5fG7hI9jK1l", **common)
+    trail.record(Action.CREDENTIALS_ISSUED, "database/creds/readonly", **common)
     trail.record(Action.RENEW, "database/creds/readonly/aB3dE5fG7hI9jK1l", **common)
     trail.record(Action.DESTROY, "secret/team/old/token", "permission denied", versions=[1, 2], **common)
-    trail.record(Action.CERT_ISSUE, "pki_int/cert/3a:10", profile="dev", server="http://127.0.0.1:8200")
-    trail.record(Action.CERT_REVOKE, "pki_int/cert/3a:12", profile="dev", server="http://127.0.0.1:8200")
-    trail.record(Action.PATCH, "secret/team/app/api", profile="dev", server="http://127.0.0.1:8200")
+    # Targets as vault_tui.recording writes them.
+    trail.record(Action.CERT_ISSUE, "pki_int/issue/web CN=grafana.example.test", profile="dev", server=FIXED_ADDR)
+    trail.record(Action.CERT_REVOKE, "pki_int serial 3a:12", profile="dev", server=FIXED_ADDR)
+    trail.record(Action.PATCH, "secret/team/app/api", profile="dev", server=FIXED_ADDR)
     return trail

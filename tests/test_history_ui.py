@@ -102,6 +102,13 @@ async def test_history_enter_opens_the_item(settings, tmp_path, monkeypatch):
             pilot, lambda: pki_screen.loaded_once and not pki_screen.loading_now, timeout=60, what="PKI loaded"
         )
         await wait_for(pilot, lambda: any("3a:12" in n for n in notes), timeout=30, what="told it is not there")
+        # An issue entry has no serial yet: the PKI view shows the certificates with that name.
+        app.action_view("history")
+        await wait_for(pilot, lambda: app.screen is screen and screen.loaded, what="history again")
+        screen.table.move_cursor(row=2)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen is pki_screen, timeout=30, what="PKI view again")
+        await wait_for(pilot, lambda: pki_screen.filter_text == "grafana.example.test", what="filtered by name")
 
 
 async def test_history_empty_trail_says_so(settings, tmp_path):

@@ -247,7 +247,13 @@ def test_history_rows_filter_and_targets(tmp_path):
     assert by_action[Action.PATCH] == Target(
         "browser", "open_path", ("secret/team/app/api",), "secret secret/team/app/api"
     )
-    assert by_action[Action.CERT_REVOKE].args == ("pki_int/", "3a:12")
+    assert by_action[Action.CERT_REVOKE] == Target(
+        "pki", "open_certificate", ("pki_int/", "3a:12"), "certificate 3a:12 on pki_int/"
+    )
+    assert by_action[Action.CERT_ISSUE] == Target(
+        "pki", "show_matching", ("grafana.example.test",), "certificates named grafana.example.test"
+    )
+    assert by_action[Action.CREDENTIALS_ISSUED].args == ("database/creds/readonly",)
     assert by_action[Action.KEY_ROTATE].args == ("transit/", "orders")
     assert by_action[Action.RENEW].args == ("database/creds/readonly/aB3dE5fG7hI9jK1l",)
 
@@ -259,6 +265,9 @@ def test_history_rows_filter_and_targets(tmp_path):
         (Action.COPY, "secret/a -> secret/c", ("browser", ("secret/c",))),
         (Action.KEY_CREATE, "transit/orders", ("transit", ("transit/", "orders"))),
         (Action.CERT_ISSUE, "pki/0a:bb", ("pki", ("pki/", "0a:bb"))),
+        (Action.CERT_ISSUE, "pki_int/issue/web CN=app.example.test", ("pki", ("app.example.test",))),
+        (Action.CERT_REVOKE, "pki_int serial 0a:bb:cc", ("pki", ("pki_int/", "0a:bb:cc"))),
+        (Action.KEY_ROTATE, "transit/keys/orders", ("transit", ("transit/", "orders"))),
         (Action.REVOKE_PREFIX, "database/creds/", ("leases", ("database/creds/",))),
         (Action.KEY_CREATE, "orders", None),
         (Action.WRITE, "", None),

@@ -4,7 +4,8 @@ dashboard, a transit key in the playground, a certificate in the PKI view.
 Used by the history and lint views. The target view is reached through
 ``vault_app(node).show_view(name, then=...)``; the method named by :class:`Target` is looked up
 on that view's screen with ``getattr`` (the views own those methods: ``open_path(full_path)``,
-``open_lease(lease_id_or_prefix)``, ``open_key(mount, name)``, ``open_certificate(mount, serial)``).
+``open_lease(lease_id_or_prefix)``, ``open_key(mount, name)``, ``open_certificate(mount, serial)``,
+``show_matching(text)`` on the PKI view).
 When a view has no such method yet, the user is told where to look instead.
 """
 
@@ -45,6 +46,10 @@ def key_target(mount: str, name: str) -> Target:
 def cert_target(mount: str, serial: str) -> Target:
     mount = mount.strip("/") + "/"
     return Target("pki", "open_certificate", (mount, serial), f"certificate {serial} on {mount}")
+
+
+def cert_name_target(name: str) -> Target:
+    return Target("pki", "show_matching", (name,), f"certificates named {name}")
 
 
 def go(node: DOMNode, target: Target) -> None:

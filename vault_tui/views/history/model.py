@@ -9,7 +9,7 @@ from datetime import UTC
 from typing import Any
 
 from ...trail import Action, Trail, TrailEntry
-from .jump import Target, cert_target, key_target, kv_target, lease_target
+from .jump import Target, cert_name_target, cert_target, key_target, kv_target, lease_target
 
 #: (key, label, width or None) of the table's columns, most useful first: at 80 columns the
 #: time, action, result and the start of the target show; the line below the table has it all.
@@ -113,9 +113,22 @@ def target_of(entry: TrailEntry) -> Target | None:
         parts = _split_item(text, "keys")
         return key_target(*parts) if parts else None
     if entry.action in CERT_ACTIONS:
-        parts = _split_item(text, "cert")
-        return cert_target(*parts) if parts else None
+        return _cert(text)
     return None
+
+
+def _cert(text: str) -> Target | None:
+    """Certificate targets as the trail writes them: ``pki_int/issue/web CN=app.example.test``
+    (no serial yet: the PKI view shows the certificates with that name), ``pki_int serial 1a:2b``,
+    and ``pki_int/cert/1a:2b``."""
+    if " CN=" in text:
+        name = text.split(" CN=", 1)[1].strip()
+        return cert_name_target(name) if name else None
+    if " serial " in text:
+        mount, _, serial = text.partition(" serial ")
+        return cert_target(mount, serial.strip()) if mount.strip() and serial.strip() else None
+    parts = _split_item(text, "cert")
+    return cert_target(*parts) if parts else None
 
 
 @dataclass(frozen=True)

@@ -333,6 +333,11 @@ class PkiScreen(Screen[None]):
         self.table.focus()
         return True
 
+    def show_matching(self, text: str) -> None:
+        """Filter the table to ``text`` (a certificate's name, from the history view)."""
+        self._set_filter(text)
+        self.table.focus()
+
     # -- filter -------------------------------------------------------------------------------
     def action_filter(self) -> None:
         box = self.query_one("#pki-filter", Input)
