@@ -130,6 +130,8 @@ class HistoryScreen(Screen[None]):
         text = Text(visible(summary.text(visible(self.filter_text))))
         if matching > len(self.shown):
             text.append(f" · showing the newest {len(self.shown)}; filter to see older", style="yellow")
+        if not getattr(vault_app(self).config, "trail", True):
+            text.append(" · recording is off (config: trail = false)", style="yellow")
         status.update(text)
 
     @property
