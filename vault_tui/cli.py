@@ -11,14 +11,23 @@ from dataclasses import replace
 from . import __version__
 from .config import (
     TOKEN_NONE,
-    VIEWS,
     AppConfig,
     SettingError,
     addrs_from_environment,
     connection_from_environment,
     token_and_source,
+    view_names,
 )
 from .vault.addresses import split_addrs
+
+
+def _view_name(value: str) -> str:
+    from .views.registry import resolve
+
+    spec = resolve(value)
+    if spec is None:
+        raise argparse.ArgumentTypeError(f"unknown view {value!r} (one of: {', '.join(view_names())})")
+    return spec.name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--namespace", "-n", help="namespace (default: VAULT_NAMESPACE)")
     parser.add_argument("--read-only", action="store_true", help="disable every write action")
     parser.add_argument("--path", help="open with this secret or folder selected, e.g. secret/team/app/db")
-    parser.add_argument("--view", choices=VIEWS, help="the view to open first")
+    parser.add_argument("--view", type=_view_name, metavar="VIEW", help="the view to open first (browser, leases, transit, policies, cluster, pki, lint, history)")
     parser.add_argument(
         "--clipboard-timeout", type=float, default=None, metavar="SECONDS",
         help="clear copied values after this many seconds (default 30; 0 = never)",

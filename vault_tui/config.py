@@ -19,7 +19,17 @@ from .vault.client import ConnectionSettings
 from .vault.transport import check_proxy_url, parse_duration, parse_retries
 
 DEFAULT_ADDR = "http://127.0.0.1:8200"
-VIEWS = ("browser", "leases", "transit", "policies")
+
+
+def view_names() -> tuple[str, ...]:
+    """The names ``--view`` and ``default_view`` accept: every view in views/registry.py.
+
+    Imported when asked (the registry imports every screen, so Textual): the command-line
+    sub-commands that never open a view do not pay for it.
+    """
+    from .views.registry import VIEWS
+
+    return tuple(spec.name for spec in VIEWS)
 
 
 def _env(environ: Mapping[str, str], *names: str) -> str | None:

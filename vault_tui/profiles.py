@@ -70,13 +70,13 @@ import platformdirs
 from .config import (
     DEFAULT_ADDR,
     TOKEN_NONE,
-    VIEWS,
     AppConfig,
     _env,
     keyring_source,
     token_and_source,
     transport_from_environment,
     truthy,
+    view_names,
 )
 from .vault.addresses import AddressError, SettingError, split_addrs, validate_addr
 from .vault.auth import METHODS
@@ -475,8 +475,8 @@ class _Validator:
             except SettingError as error:
                 raise self.fail(str(error), table, "proxy") from None
         view = self._string(body, "default_view", table)
-        if view is not None and view not in VIEWS:
-            raise self.fail(f"'default_view' must be one of {', '.join(VIEWS)}, got {view!r}", table, "default_view")
+        if view is not None and view not in view_names():
+            raise self.fail(f"'default_view' must be one of {', '.join(view_names())}, got {view!r}", table, "default_view")
         namespace = self._string(body, "namespace", table)
         if namespace is not None:
             namespace = namespace.strip().strip("/") or None
