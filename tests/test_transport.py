@@ -427,7 +427,7 @@ def test_client_timeout_from_the_environment_against_a_silent_server():
         })
         assert settings.timeout == pytest.approx(0.3)
         started = time.monotonic()
-        with pytest.raises(Unreachable, match="did not answer in time"):
+        with pytest.raises(Unreachable, match="timed out"):
             Gateway(settings).server_info()
         # A read that timed out is not retried: the request may have been applied, and each
         # retry would cost another full timeout.
