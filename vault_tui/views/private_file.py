@@ -5,12 +5,12 @@ Shared by the views that export (PKI inventory, lint report). Textual-free.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
+
+from ..exporting import private_file
 
 
 def resolve_target(name: str) -> Path:
@@ -29,20 +29,10 @@ def resolve_target(name: str) -> Path:
 
 
 def write_private(path: str | os.PathLike[str], write: Callable[[TextIO], object]) -> Path:
-    """Write ``path`` through ``write(handle)``: a temporary file created with mode 0600 next to
-    it, then renamed over it (an existing file, or a symlink, is replaced, never followed or
-    half-written). Returns the absolute path."""
+    """Write ``path`` through ``write(handle)`` with mode 0600 from the first byte, replacing an
+    existing file (or symlink) whole, never following it or leaving it half-written
+    (:func:`vault_tui.exporting.private_file`). Returns the absolute path."""
     target = resolve_target(str(path))
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with private_file(target, overwrite=True) as handle:
+        write(handle)
     return target
