@@ -42,7 +42,7 @@ async def test_tree_lists_mounts_and_lazily_loads(settings, root_client, kv2_mou
         await pilot.press("enter")
         await wait_for(pilot, lambda: _find(tree, f"{kv2_mount}/team/app/"), what="team/app")
         breadcrumb = app.screen.query_one("#breadcrumb")
-        assert "team" in str(breadcrumb.render())
+        assert "team" in breadcrumb.plain
 
 
 async def test_open_path_flag_selects_secret(settings, root_client, kv2_mount):

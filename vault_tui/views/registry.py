@@ -15,7 +15,7 @@ from textual.screen import Screen
 
 from .leases.screen import LeasesScreen
 from .policies.screen import PoliciesScreen
-from .secrets.screen import BrowserScreen
+from .secrets.screen import SecretsScreen
 from .transit.screen import TransitScreen
 
 
@@ -41,7 +41,7 @@ class ViewSpec:
 
 
 VIEWS: tuple[ViewSpec, ...] = (
-    ViewSpec("browser", BrowserScreen, "Secrets", ("kv", "secrets", "tree"), "ctrl+k"),
+    ViewSpec("browser", SecretsScreen, "Secrets", ("kv", "secrets", "tree"), "ctrl+k"),
     ViewSpec("leases", LeasesScreen, "Leases", ("lease", "le"), "ctrl+l"),
     ViewSpec("transit", TransitScreen, "Transit", ("tr",), "ctrl+t"),
     ViewSpec("policies", PoliciesScreen, "Policies", ("policy", "pol"), "ctrl+o", show_key=False),
