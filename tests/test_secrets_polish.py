@@ -122,8 +122,12 @@ async def test_new_secret_form_appends_to_the_folder_and_tab_reaches_the_key(set
         await wait_for(pilot, lambda: cursor_path(tree) == f"{kv2_mount}/team/", 60, "folder selected")
         tree.focus()
         await pilot.press("n")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "SecretEditorScreen" and app.screen.is_mounted,
-                       30, "new secret form")
+        await wait_for(
+            pilot,
+            lambda: type(app.screen).__name__ == "SecretEditorScreen" and app.screen.is_mounted,
+            30,
+            "new secret form",
+        )
         await pilot.pause()
         path = app.screen.query_one("#editor-path", Input)
         assert app.screen.focused is path
@@ -145,8 +149,9 @@ async def test_escape_leaves_a_text_field_then_goes_back(settings, root_client, 
         tree, detail = await opened(pilot, app, full)
         detail.query_one("#data-table", DataTable).focus()
         await pilot.press("e")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "SecretEditorScreen" and app.screen.is_mounted,
-                       30, "editor")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "SecretEditorScreen" and app.screen.is_mounted, 30, "editor"
+        )
         await pilot.pause()
         editor = app.screen
         assert isinstance(editor.focused, Input)
@@ -182,8 +187,11 @@ async def test_escape_after_a_filter_keeps_the_users_place(settings, root_client
         await pilot.press("slash", *"four")
         await pilot.press("enter")  # back in the tree, on the filtered view
         await pilot.pause()
-        hits = [n for n in tree._folder_nodes[(f"{kv2_mount}/", "gamma/")].children
-                if n.data is not None and n.data.path == "gamma/four"]
+        hits = [
+            n
+            for n in tree._folder_nodes[(f"{kv2_mount}/", "gamma/")].children
+            if n.data is not None and n.data.path == "gamma/four"
+        ]
         tree.move_cursor(hits[0])
         await pilot.pause()
         await pilot.press("escape")  # clear the filter
@@ -294,8 +302,12 @@ async def test_checkbox_state_is_readable_without_colour(settings, root_client, 
         tree, detail = await opened(pilot, app, full)
         detail.query_one("#data-table", DataTable).focus()
         await pilot.press("m")
-        await wait_for(pilot, lambda: screen_ready(app, type(app.screen)) and app.screen.query("#meta-cas-required"),
-                       30, "metadata editor")
+        await wait_for(
+            pilot,
+            lambda: screen_ready(app, type(app.screen)) and app.screen.query("#meta-cas-required"),
+            30,
+            "metadata editor",
+        )
         await pilot.pause()
         box = app.screen.query_one("#meta-cas-required")
         assert "[x]" in str(box.render()) or "on" in str(box.render()).split()
