@@ -142,15 +142,33 @@ class SecretsScreen(Screen[None]):
     def _mounts_loaded(self, message: MountsLoaded) -> None:
         message.stop()
         tree = self.path_tree
+        place = self._cursor_ref()
         tree.loading = False
         tree.set_mounts(message.mounts)
         tree.set_acl(self.acl)
-        tree.focus()
-        self._shown = None
+        if place is None or self.focused is None:
+            tree.focus()  # the first listing; a reload leaves the focus where the user has it
         initial = vault_app(self).config.initial_path
         if initial:
             vault_app(self).config.initial_path = None
+            self._shown = None
             self.open_path(initial, origin="--path")
+        elif place is not None and place.mount is not None:
+            self._back_to(place)
+
+    def _back_to(self, place: NodeRef) -> None:
+        """After a reload: the same node again, and the pane reread on the same tab."""
+        mount = self.path_tree.mount_named(place.mount.path) if place.mount is not None else None
+        if mount is None:
+            self._shown = None
+            return
+        path = place.path if place.kind in ("secret", "folder", "mount") else place.folder
+        detail = self.detail
+        if place.kind == "secret" and detail.is_showing(mount.path, path):
+            detail.refresh_after_write(keep_version=True, has_draft=self.writes.has_draft(mount.path, path))
+        else:
+            self._shown = None
+        self.path_tree.reveal(mount, path)
 
     @on(VaultFailed)
     def _failed(self, message: VaultFailed) -> None:

@@ -140,8 +140,14 @@ class PathTree(Tree[NodeRef]):
 
     # -- mounts -------------------------------------------------------------------------------
     def set_mounts(self, mounts: tuple[Mount, ...]) -> None:
+        """Show these mounts (the browsable ones). Folders that were open are opened again as their
+        listings arrive, and paths opened directly stay, so a reload keeps the user's place."""
         self.mounts = tuple(m for m in mounts if m.browsable)
+        paths = {m.path for m in self.mounts}
+        old = self.index
         self.index = PathIndex()
+        self.index.expanded = {key for key in old.expanded if key[0] in paths}
+        self.index.pinned = {key for key in old.pinned if key[0] in paths}
         self._folder_nodes.clear()
         self.clear()
         for mount in self.mounts:
@@ -149,6 +155,8 @@ class PathTree(Tree[NodeRef]):
             if mount.is_kv:
                 node = self.root.add(self.label_for(ref), data=ref, allow_expand=True)
                 self._folder_nodes[(mount.path, "")] = node
+                if (mount.path, "") in self.index.expanded:
+                    node.expand()
             else:
                 self.root.add_leaf(self.label_for(ref), data=ref)
         self.root.expand()
@@ -291,6 +299,8 @@ class PathTree(Tree[NodeRef]):
         if ref.kind == "folder":
             child = node.add(self.label_for(ref, key), data=ref, allow_expand=True, **position)
             self._folder_nodes[(mount.path, ref.path)] = child
+            if (mount.path, ref.path) in self.index.expanded and not self.filter_text:
+                child.expand()  # it was open before a reload: open it again
         else:
             child = node.add_leaf(self.label_for(ref, key), data=ref, **position)
         return child
