@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tests.helpers import app_for, screen_ready, wait_for, wait_ready
 from vault_tui.views.secrets.detail import SecretDetail
+from vault_tui.views.secrets.screen import SecretsScreen
 from vault_tui.views.secrets.tree import PathTree
 
 
@@ -255,7 +256,7 @@ async def test_footer_shows_the_keys_of_the_focused_pane(settings, root_client, 
         await pilot.pause()
         assert app.focused is detail.query_one("#versions-table")
         shown = {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
-        for description in ("Roll back", "Delete ver.", "Undelete", "Destroy", "Mark version"):
+        for description in ("Roll back", "Delete", "Undelete", "Destroy", "Mark"):
             assert description in shown, description
 
 
@@ -344,3 +345,40 @@ async def test_every_focusable_widget_shows_focus(settings, root_client, kv2_mou
             await pilot.pause()
             assert _look(focused) != looks_focused, f"{tab}: {focused!r} looks the same without focus"
             assert screen is app.screen
+
+
+async def test_every_tab_stop_in_the_dialogs_is_visible(settings, root_client, kv2_mount):
+    from textual.widgets import Button, Checkbox, TextArea
+
+    seed(root_client, kv2_mount, "app/db", {"k": "v", "k2": "v2"})
+    full = f"{kv2_mount}/app/db"
+    app = app_for(settings, initial_path=full)
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree, detail = await opened(pilot, app, full)
+        for key, focus_first in (("e", detail.query_one("#data-table")), ("m", None), ("n", tree)):
+            (focus_first or detail.query_one("#data-table")).focus()
+            base = app.screen
+            assert isinstance(base, SecretsScreen)
+            await pilot.press(key)
+            await wait_for(
+                pilot,
+                lambda: not isinstance(app.screen, SecretsScreen) and app.screen.is_mounted,
+                30,
+                f"dialog for {key}",
+            )
+            await pilot.pause()
+            dialog = app.screen
+            box = dialog.query_one(".dialog").region
+            seen = []
+            for _ in range(12):
+                focused = dialog.focused
+                assert isinstance(focused, (Input, Button, TextArea, Checkbox, DataTable)), (key, focused)
+                assert focused.display and focused.region.area > 0, (key, focused)
+                assert box.contains_region(focused.region) or dialog.query_one(".meta-fields").region.overlaps(
+                    focused.region
+                ), (key, focused, focused.region, box)
+                seen.append(focused)
+                await pilot.press("tab")
+            assert len(set(map(id, seen))) >= 3
+            await pilot.press("escape", "escape")
+            await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "dialog closed")

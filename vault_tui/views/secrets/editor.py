@@ -416,17 +416,18 @@ class MetadataEditorScreen(_FormDialog):
                 classes="dialog-note editor-note",
                 markup=False,
             )
-            with Horizontal(classes="meta-field"):
-                yield Label("max_versions")
-                yield Input(str(current.max_versions), id="meta-max-versions", type="integer")
-            with Horizontal(classes="meta-field"):
-                yield Label("cas_required")
-                yield StateCheckbox("writes must give cas", current.cas_required, id="meta-cas-required")
-            with Horizontal(classes="meta-field"):
-                yield Label("delete_version_after")
-                yield Input(current.delete_version_after, id="meta-delete-after", placeholder="e.g. 0s, 720h, 30m")
-            yield Static("custom_metadata", classes="editor-mode")
-            yield KeyValueRows(list(current.custom_metadata.items()), masked=False, widget_id="meta-custom")
+            with VerticalScroll(classes="meta-fields", can_focus=False):
+                with Horizontal(classes="meta-field"):
+                    yield Label("max_versions")
+                    yield Input(str(current.max_versions), id="meta-max-versions", type="integer")
+                with Horizontal(classes="meta-field"):
+                    yield Label("cas_required")
+                    yield StateCheckbox("writes must give cas", current.cas_required, id="meta-cas-required")
+                with Horizontal(classes="meta-field"):
+                    yield Label("delete_version_after")
+                    yield Input(current.delete_version_after, id="meta-delete-after", placeholder="e.g. 0s, 720h, 30m")
+                yield Static("custom_metadata", classes="editor-mode")
+                yield KeyValueRows(list(current.custom_metadata.items()), masked=False, widget_id="meta-custom")
             yield Static("", id="editor-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="meta-cancel")
@@ -516,10 +517,10 @@ class ConflictScreen(Dialog[str]):
             )
             yield DataTable(id="conflict-table", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Keep as draft (esc)", id="conflict-keep")
+                yield Button("Keep draft (esc)", id="conflict-keep")
                 if self._can_overwrite:
-                    yield Button("Write mine over theirs (o)", id="conflict-overwrite", variant="warning")
-                yield Button("Edit mine again (e)", id="conflict-edit", variant="primary")
+                    yield Button("Overwrite theirs (o)", id="conflict-overwrite", variant="warning")
+                yield Button("Edit mine (e)", id="conflict-edit", variant="primary")
 
     def on_mount(self) -> None:
         table = self.query_one("#conflict-table", DataTable)

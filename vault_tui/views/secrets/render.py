@@ -49,11 +49,14 @@ class Part:
     text: str
     style: str = ""
     elastic: bool = False  # shortened in the middle when the line is too narrow
+    optional: bool = False  # dropped first when the line is too narrow
 
 
 class OneLine:
-    """A line of parts that never wraps (or, with ``lines``, never takes more than that many). When it is too wide, trailing details are dropped while
-    the names would get narrower than :attr:`MIN_ELASTIC`; then the names lose their middle."""
+    """A line of parts that never wraps (or, with ``lines``, never takes more than that many).
+
+    When it is too wide: optional details go first (from the right), then trailing details while
+    the names would get narrower than :attr:`MIN_ELASTIC`, then the names lose their middle."""
 
     def __init__(self, *parts: Part, lines: int = 1) -> None:
         self.parts = tuple(p for p in parts if p.text)
@@ -67,6 +70,9 @@ class OneLine:
 
     def fit(self, width: int) -> Text:
         parts = list(self.parts)
+        while sum(len(p.text) for p in parts) > width and any(p.optional for p in parts):
+            last = max(i for i, p in enumerate(parts) if p.optional)
+            del parts[last]
         if sum(len(p.text) for p in parts) > width:
 
             def needed() -> int:
@@ -85,7 +91,7 @@ class OneLine:
                     short = shorten_middle(parts[i].text, share)
                     parts[i] = Part(short, parts[i].style, True)
                     room -= len(short)
-        line = Text(no_wrap=self.lines == 1, overflow="ellipsis" if self.lines == 1 else "fold", end="")
+        line = Text(no_wrap=self.lines == 1, overflow="ellipsis" if self.lines == 1 else "fold", justify="left")
         for part in parts:
             line.append(part.text, style=part.style)
         line.truncate(width, overflow="ellipsis")
@@ -118,10 +124,11 @@ def secret_header(
         parts += [Part("  ·  ", "dim"), Part(label, "bold"), Part("  ·  ", "dim")]
         parts.append(Part(secret.state.value, STATE_STYLE[secret.state]))
     if kv2 and meta is not None and meta.cas_required:
-        parts += [Part("  ·  ", "dim"), Part("cas required", "magenta")]
+        parts += [Part("  ·  ", "dim", optional=True), Part("cas required", "magenta", optional=True)]
     if secret is not None and secret.state is VersionState.LIVE:
         count = len(secret.data)
-        parts += [Part("  ·  ", "dim"), Part(f"{count} key{'s' if count != 1 else ''}", "dim")]
+        keys = f"{count} key{'s' if count != 1 else ''}"
+        parts += [Part("  ·  ", "dim", optional=True), Part(keys, "dim", optional=True)]
     return OneLine(*parts)
 
 

@@ -51,14 +51,14 @@ class VersionsTable(PaneTable):
 
     PANE_ACTIONS = frozenset({"mark", "rollback", "delete_versions", "undelete", "destroy", "older", "newer", "diff"})
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "mark", "Mark version", id="versions.mark"),
-        Binding("f", "diff", "Diff", id="versions.diff"),
+        Binding("space", "mark", "Mark", id="versions.mark"),
         Binding("b", "rollback", "Roll back", id="versions.rollback"),
-        Binding("d", "delete_versions", "Delete ver.", id="versions.delete"),
+        Binding("d", "delete_versions", "Delete", id="versions.delete"),
         Binding("u", "undelete", "Undelete", id="versions.undelete"),
         Binding("x", "destroy", "Destroy", id="versions.destroy"),
-        Binding("left_square_bracket", "older", "Older", key_display="[", id="versions.older"),
-        Binding("right_square_bracket", "newer", "Newer", key_display="]", id="versions.newer"),
+        Binding("f", "diff", "Diff", show=False, id="versions.diff"),
+        Binding("left_square_bracket", "older", "Older", show=False, key_display="[", id="versions.older"),
+        Binding("right_square_bracket", "newer", "Newer", show=False, key_display="]", id="versions.newer"),
     ]
 
     def action_mark(self) -> None:
