@@ -131,6 +131,8 @@ async def test_a_create_refused_by_policy_keeps_its_form_and_text(bao, root_clie
         fill(form, "team/db")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "permission denied" in form.error_text.lower(), 30, "error in the form")
+        # ... and which capability on which exact path it lacks
+        await wait_for(pilot, lambda: f"needs create on {kv2_mount}/data/team/db" in form.error_text, 30, "why")
         assert app.screen is form and form.is_attached  # still open, still filled in
         assert form.query_one("#editor-path", Input).value == "team/db"
         assert form.query(".kv-value").first().value == "alice"

@@ -43,27 +43,12 @@ from ...widgets.capabilities import CapabilitiesPanel
 from ...worker import Call
 from . import render, rules
 from .planner import Shown
+from .reads import DetailLoaded, DetailLoadFailed
 from .rules import PaneState, action_state, refusal_reason, status_line
 from .tables import DataKeysTable, PaneTable, VersionsTable, cursor_key
 
 TAB_FOCUS = {"data": "#data-table", "versions": "#versions-table", "metadata": "#metadata-table", "diff": "#diff-table"}
 DIFF_HINT = "Mark two versions with space in Versions, then press f."
-
-
-class _DetailMessage(Message, bubble=False):
-    """Results of this pane's own reads (they do not bubble)."""
-
-
-class DetailLoaded(_DetailMessage):
-    def __init__(self, generation: int, what: str, result: Any) -> None:
-        super().__init__()
-        self.generation, self.what, self.result = generation, what, result
-
-
-class DetailLoadFailed(_DetailMessage):
-    def __init__(self, generation: int, what: str, error: VaultError) -> None:
-        super().__init__()
-        self.generation, self.what, self.error = generation, what, error
 
 
 class SecretDetail(Vertical):

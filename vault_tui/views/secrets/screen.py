@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import events, on
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -38,7 +39,7 @@ from . import render
 from .detail import SecretDetail
 from .planner import parent_folder
 from .tree import NodeRef, PathTree
-from .writes import TheirsRead, WriteDesk, WriteDone, WriteFailed
+from .writes import CreateExplained, TheirsRead, WriteDesk, WriteDone, WriteFailed
 
 # Engines whose roles issue leased credentials at <mount>/creds/<role>.
 CREDS_ENGINES = frozenset(
@@ -366,8 +367,8 @@ class SecretsScreen(Screen[None]):
             for binding in bindings.key_to_bindings.get(event.key, ()):
                 if binding.priority:
                     continue
-                action, _, _ = binding.action.partition("(")
-                state = namespace.check_action(action, ())
+                _target, action, parameters = parse_action(binding.action)
+                state = namespace.check_action(action, parameters)
                 if state:
                     return  # it will run
                 explain = getattr(namespace, "refusal_reason", None)
@@ -428,3 +429,8 @@ class SecretsScreen(Screen[None]):
     def _theirs_read(self, message: TheirsRead) -> None:
         message.stop()
         self.writes.conflict(message.job, message.theirs)
+
+    @on(CreateExplained)
+    def _create_explained(self, message: CreateExplained) -> None:
+        message.stop()
+        self.writes.explain_create(message.job, message.message, message.reason)

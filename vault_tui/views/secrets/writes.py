@@ -18,8 +18,8 @@ from textual.message import Message
 from ...context import vault_app
 from ...safe import visible
 from ...screens.modals import ConfirmScreen, MessageScreen, TypedConfirmScreen
-from ...vault import kv
-from ...vault.errors import VaultError
+from ...vault import kv, policies
+from ...vault.errors import PermissionDenied, VaultError
 from ...vault.models import Mount, SecretData
 from ...worker import Call
 from . import planner
@@ -50,6 +50,15 @@ class TheirsRead(Message):
 
     job: WriteJob
     theirs: SecretData | None
+
+
+@dataclass
+class CreateExplained(Message):
+    """After a create got 403: which capability on which exact path it lacks."""
+
+    job: WriteJob
+    message: str
+    reason: str
 
 
 class WriteDesk:
@@ -274,10 +283,32 @@ class WriteDesk:
         form = self.forms.get(job.key)
         if plan.kind == "form" and form is not None and form.is_attached:
             form.failed(plan.message)
+            if isinstance(error, PermissionDenied):
+                self._explain_create(job, plan.message)
         if detail.is_showing(*job.key):
             detail.set_status(plan.message, "error")
         elif plan.kind == "form" and form is None:
             self.screen.notify(visible(plan.message), severity="error", markup=False)
+
+    def _explain_create(self, job: WriteJob, message: str) -> None:
+        """Ask which capability the exact path lacks (one ``sys/capabilities-self`` call)."""
+
+        def explained(allowed: dict[str, policies.Allowed]) -> CreateExplained:
+            check = allowed.get("create")
+            return CreateExplained(job, message, check.reason if check is not None and not check else "")
+
+        vault_app(self.screen).worker.submit(
+            Call(policies.capabilities_for_actions, job.mount, job.path, ("create",)),
+            to=self.screen,
+            done=explained,
+            failed=lambda _error: None,
+            action="checking what creating needs",
+        )
+
+    def explain_create(self, job: WriteJob, message: str, reason: str) -> None:
+        form = self.forms.get(job.key)
+        if reason and form is not None and form.is_attached and not form.busy:
+            form.failed(f"{message}\nCreating {job.full_path} {reason}.")
 
     def conflict(self, job: WriteJob, theirs: SecretData | None) -> None:
         plan = planner.conflict_plan(job, theirs)
