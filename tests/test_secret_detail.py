@@ -79,8 +79,11 @@ def make(settings):
 
 
 async def start(pilot, app) -> SecretDetail:
-    await until(pilot, lambda: app.session.ready and isinstance(app.screen, SecretsScreen) and app.screen.query("#data-table"),
-                "session ready")
+    await until(
+        pilot,
+        lambda: app.session.ready and isinstance(app.screen, SecretsScreen) and app.screen.query("#data-table"),
+        "session ready",
+    )
     await until(pilot, lambda: app.screen.query_one(PathTree).mounts, "mounts listed")
     await settle(pilot, app)
     return app.screen.query_one(SecretDetail)
@@ -110,7 +113,9 @@ def seed(root_client, mount: str, path: str, *versions: dict) -> None:
 async def test_kv2_metadata_versions_data_masking_copy_json(make, root_client, kv2_mount):
     path = unique("team/app/")
     seed(root_client, kv2_mount, path, {"user": "u1"}, {"user": "u2"}, {"user": "u3", "password": "hunter2"})
-    root_client.secrets.kv.v2.update_metadata(path=path, mount_point=kv2_mount, max_versions=9, custom_metadata={"owner": "ops"})
+    root_client.secrets.kv.v2.update_metadata(
+        path=path, mount_point=kv2_mount, max_versions=9, custom_metadata={"owner": "ops"}
+    )
     root_client.secrets.kv.v2.delete_secret_versions(path=path, versions=[2], mount_point=kv2_mount)
     root_client.secrets.kv.v2.destroy_secret_versions(path=path, versions=[1], mount_point=kv2_mount)
     app = make()
@@ -165,7 +170,14 @@ async def test_kv2_metadata_versions_data_masking_copy_json(make, root_client, k
 
 async def test_old_versions_and_diff(make, root_client, kv2_mount):
     path = unique("diff/")
-    seed(root_client, kv2_mount, path, {"a": "1", "b": "old", "gone": "x"}, {"a": "1", "b": "new", "added": "y"}, {"a": "2"})
+    seed(
+        root_client,
+        kv2_mount,
+        path,
+        {"a": "1", "b": "old", "gone": "x"},
+        {"a": "1", "b": "new", "added": "y"},
+        {"a": "2"},
+    )
     app = make()
     async with app.run_test(size=(140, 40)) as pilot:
         detail = await start(pilot, app)
@@ -241,10 +253,16 @@ async def test_kv1_masked_copy_and_compare_before_write(make, root_client, kv1_m
         assert conflict.theirs == {"api": "theirs"} and conflict.yours == {"api": "mine"}
         await pilot.press("o")  # write mine over theirs
         await settle(pilot, app)
-        await until(pilot, lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine"}, "kv1 write")
+        await until(
+            pilot,
+            lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine"},
+            "kv1 write",
+        )
 
         # patch one key on KV v1 (merged client-side, compare-before-write)
-        await until(pilot, lambda: detail.secret is not None and dict(detail.secret.data) == {"api": "mine"}, "reloaded")
+        await until(
+            pilot, lambda: detail.secret is not None and dict(detail.secret.data) == {"api": "mine"}, "reloaded"
+        )
         detail.query_one("#data-table").focus()
         await pilot.press("p")
         editor = app.screen
@@ -255,7 +273,10 @@ async def test_kv1_masked_copy_and_compare_before_write(make, root_client, kv1_m
         await settle(pilot, app)
         await until(
             pilot,
-            lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine", "added": "new"},
+            lambda: (
+                root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"]
+                == {"api": "mine", "added": "new"}
+            ),
             "kv1 patch",
         )
 
@@ -291,7 +312,9 @@ async def test_create_secret_with_rows_and_json(make, root_client, kv2_mount):
         area.text = '{"user": "alice", "pw": "s3cret", "ports": [1, 2]}'
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        stored = root_client.secrets.kv.v2.read_secret_version(path="team/new-one", mount_point=kv2_mount, raise_on_deleted_version=False)
+        stored = root_client.secrets.kv.v2.read_secret_version(
+            path="team/new-one", mount_point=kv2_mount, raise_on_deleted_version=False
+        )
         assert stored["data"]["data"] == {"user": "alice", "pw": "s3cret", "ports": [1, 2]}
         tree = screen.query_one(PathTree)
         await until(pilot, lambda: detail.path == "team/new-one" and detail.secret is not None, "shows new secret")
@@ -352,7 +375,9 @@ async def test_edit_new_version_with_cas_and_conflict_keeps_edit(make, root_clie
         await pilot.press("V")
         assert cells(table, "theirs")["token"] == "theirs" and cells(table, "yours")["token"] == "mine"
         # nothing was written
-        assert root_client.secrets.kv.v2.read_secret_version(path=path, mount_point=kv2_mount)["data"]["data"] == {"token": "theirs"}
+        assert root_client.secrets.kv.v2.read_secret_version(path=path, mount_point=kv2_mount)["data"]["data"] == {
+            "token": "theirs"
+        }
 
         # keep as draft; e reopens the editor with the user's text
         await pilot.press("escape")
@@ -419,7 +444,11 @@ async def test_patch_rollback_delete_undelete_destroy(make, root_client, kv2_mou
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot, app)
-        await until(pilot, lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is not None, "deleted")
+        await until(
+            pilot,
+            lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is not None,
+            "deleted",
+        )
         states = cells(detail.query_one("#versions-table", DataTable), "state")
         assert states["2"] == "deleted" and states["3"] == "deleted" and states["4"] == "live"
 
@@ -428,7 +457,9 @@ async def test_patch_rollback_delete_undelete_destroy(make, root_client, kv2_mou
         versions.move_cursor(row=2)
         await pilot.press("u")
         await settle(pilot, app)
-        await until(pilot, lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is None, "undeleted")
+        await until(
+            pilot, lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is None, "undeleted"
+        )
 
         # destroy v1 after confirmation; cancelling first does nothing
         await pilot.press("2")
@@ -486,8 +517,11 @@ async def test_delete_all_with_typed_confirmation_and_metadata_edit(make, root_c
         await settle(pilot, app)
         with pytest.raises(NotFound):
             kv.read_metadata(app.gateway, kv2_mount, path)
-        await until(pilot, lambda: detail.view == "folder" and "was deleted" in str(detail.query_one("#detail-empty").render()),
-                    "the pane says it was deleted")
+        await until(
+            pilot,
+            lambda: detail.view == "folder" and "was deleted" in str(detail.query_one("#detail-empty").render()),
+            "the pane says it was deleted",
+        )
 
 
 async def test_read_only_hides_and_refuses_every_write(make, root_client, kv2_mount):
@@ -529,7 +563,9 @@ HOSTILE = {
 async def test_hostile_keys_and_values_render_literally(make, root_client, kv2_mount):
     path = "[red]x/[@click=app.quit]"
     seed(root_client, kv2_mount, path, HOSTILE, {**HOSTILE, "[/foo]": "new"})
-    root_client.secrets.kv.v2.update_metadata(path=path, mount_point=kv2_mount, custom_metadata={"[/foo]": "[link=http://x]y[/link]"})
+    root_client.secrets.kv.v2.update_metadata(
+        path=path, mount_point=kv2_mount, custom_metadata={"[/foo]": "[link=http://x]y[/link]"}
+    )
     app = make()
     async with app.run_test(size=(140, 40)) as pilot:
         detail = await start(pilot, app)
