@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -99,8 +100,12 @@ def test_a_kept_draft_reopens_with_its_own_base():
     assert draft.owner == "secrets:secret/app/db" and "app/db" in draft.description
     plan = planner.plan_edit(shown(version=5, current=5), book.get("secret/", "app/db"))
     assert isinstance(plan, EditPlan) and plan.from_draft and plan.base == 3 and plan.data == {"k": "mine"}
-    assert ("secret/", "app/db") in book and len(book) == 1 and list(book) == [draft]
+    assert ("", "secret/", "app/db") in book and len(book) == 1 and list(book) == [draft]
     assert book.drop("secret/", "app/db") == draft and len(book) == 0
+    # a draft belongs to the namespace it was typed in
+    elsewhere = book.keep(replace(job, namespace="team-a"))
+    assert elsewhere.owner == "secrets:team-a/secret/app/db" and "team-a" in elsewhere.description
+    assert book.get("secret/", "app/db") is None and book.get("secret/", "app/db", "team-a") == elsewhere
 
 
 # -- creating ------------------------------------------------------------------------------------

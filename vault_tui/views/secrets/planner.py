@@ -100,6 +100,7 @@ class WriteJob:
     versions: tuple[int, ...] = ()  # delete_versions / undelete / destroy
     to_version: int | None = None  # rollback
     metadata: MetadataChange | None = None
+    namespace: str = ""  # the namespace it was sent in (a draft belongs to it)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -199,39 +200,42 @@ class Draft:
     base: int | None
     expected: Mapping[str, Any] | None
     created: bool = False
+    namespace: str = ""
 
     @property
     def owner(self) -> str:
-        return draft_owner(self.mount.path, self.path)
+        return draft_owner(self.mount.path, self.path, self.namespace)
 
     @property
     def description(self) -> str:
         what = "new secret" if self.created else "edit of"
-        return f"your {what} {self.mount.path}{self.path}"
+        where = f" (namespace {self.namespace})" if self.namespace else ""
+        return f"your {what} {self.mount.path}{self.path}{where}"
 
 
-def draft_owner(mount_path: str, path: str) -> str:
+def draft_owner(mount_path: str, path: str, namespace: str = "") -> str:
     """The name under which the app keeps a draft (``AppContext.keep_draft``)."""
-    return f"secrets:{mount_path}{path}"
+    return f"secrets:{namespace.strip('/') + '/' if namespace.strip('/') else ''}{mount_path}{path}"
 
 
 class DraftBook:
-    """The view's drafts, keyed by ``(mount path, secret path)``."""
+    """The view's drafts, keyed by ``(namespace, mount path, secret path)``: a draft is only ever
+    offered (and written) in the namespace it was typed in."""
 
     def __init__(self) -> None:
-        self._drafts: dict[tuple[str, str], Draft] = {}
+        self._drafts: dict[tuple[str, str, str], Draft] = {}
 
     def keep(self, job: WriteJob) -> Draft:
         assert job.data is not None
-        draft = Draft(job.mount, job.path, dict(job.data), job.base, job.expected, job.created)
-        self._drafts[job.key] = draft
+        draft = Draft(job.mount, job.path, dict(job.data), job.base, job.expected, job.created, job.namespace)
+        self._drafts[(job.namespace, *job.key)] = draft
         return draft
 
-    def get(self, mount_path: str, path: str) -> Draft | None:
-        return self._drafts.get((mount_path, path))
+    def get(self, mount_path: str, path: str, namespace: str = "") -> Draft | None:
+        return self._drafts.get((namespace, mount_path, path))
 
-    def drop(self, mount_path: str, path: str) -> Draft | None:
-        return self._drafts.pop((mount_path, path), None)
+    def drop(self, mount_path: str, path: str, namespace: str = "") -> Draft | None:
+        return self._drafts.pop((namespace, mount_path, path), None)
 
     def __contains__(self, key: object) -> bool:
         return key in self._drafts

@@ -98,6 +98,8 @@ class SecretsScreen(Screen[None]):
         self.acl: policies.ResultantAcl | None = None
         self._shown: NodeRef | None = None
         self.notes: dict[str, str] = {}  # full folder path -> a note for the pane when it shows that folder
+        self._listed_for: tuple[str | None, str | None] | None = None  # (namespace, profile) of the tree
+        self._fresh = False  # the next listing starts the tree afresh (another namespace or profile)
 
     def compose(self) -> ComposeResult:
         yield SessionBar()
@@ -123,7 +125,15 @@ class SecretsScreen(Screen[None]):
         return self.query_one(SecretDetail)
 
     # -- mounts and the token's policies ---------------------------------------------------------
+    def _where(self) -> tuple[str | None, str | None]:
+        session = vault_app(self).session
+        return (session.namespace, session.profile)
+
     def reload(self) -> None:
+        """List the mounts again (and what the token's policies grant). After the server came back
+        the user keeps their place; after a namespace or profile switch the tree starts afresh."""
+        if self._listed_for is not None and self._listed_for != self._where():
+            self._fresh = True
         worker = vault_app(self).worker
         worker.submit(Call(Gateway.mounts), to=self, done=MountsLoaded, action="listing mounts", key="browser:mounts")
         worker.submit(
@@ -143,9 +153,10 @@ class SecretsScreen(Screen[None]):
     def _mounts_loaded(self, message: MountsLoaded) -> None:
         message.stop()
         tree = self.path_tree
-        place = self._cursor_ref()
+        place = None if self._fresh else self._cursor_ref()
+        self._listed_for, self._fresh = self._where(), False
         tree.loading = False
-        tree.set_mounts(message.mounts)
+        tree.set_mounts(message.mounts, keep_place=place is not None)
         tree.set_acl(self.acl)
         if place is None or self.focused is None:
             tree.focus()  # the first listing; a reload leaves the focus where the user has it
@@ -156,6 +167,8 @@ class SecretsScreen(Screen[None]):
             self.open_path(initial, origin="--path")
         elif place is not None and place.mount is not None:
             self._back_to(place)
+        else:
+            self._shown = None
 
     def _back_to(self, place: NodeRef) -> None:
         """After a reload: the same node again, and the pane reread on the same tab."""

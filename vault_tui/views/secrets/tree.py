@@ -139,15 +139,16 @@ class PathTree(Tree[NodeRef]):
         return Text(shown, style="red")
 
     # -- mounts -------------------------------------------------------------------------------
-    def set_mounts(self, mounts: tuple[Mount, ...]) -> None:
-        """Show these mounts (the browsable ones). Folders that were open are opened again as their
-        listings arrive, and paths opened directly stay, so a reload keeps the user's place."""
+    def set_mounts(self, mounts: tuple[Mount, ...], *, keep_place: bool = False) -> None:
+        """Show these mounts (the browsable ones). With ``keep_place`` (a reload), folders that were
+        open are opened again as their listings arrive, and paths opened directly stay."""
         self.mounts = tuple(m for m in mounts if m.browsable)
         paths = {m.path for m in self.mounts}
         old = self.index
         self.index = PathIndex()
-        self.index.expanded = {key for key in old.expanded if key[0] in paths}
-        self.index.pinned = {key for key in old.pinned if key[0] in paths}
+        if keep_place:
+            self.index.expanded = {key for key in old.expanded if key[0] in paths}
+            self.index.pinned = {key for key in old.pinned if key[0] in paths}
         self._folder_nodes.clear()
         self.clear()
         for mount in self.mounts:

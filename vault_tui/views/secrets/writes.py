@@ -9,7 +9,7 @@ failed create keeps its form open, filled in, with the error in it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -85,26 +85,32 @@ class WriteDesk:
     def _refused(self, refusal: Refusal) -> None:
         self.screen.notify(visible(refusal.message), severity="warning", markup=False)
 
+    @property
+    def namespace(self) -> str:
+        return vault_app(self.screen).session.namespace or ""
+
     def has_draft(self, mount_path: str, path: str) -> bool:
-        return (mount_path, path) in self.drafts
+        return self.drafts.get(mount_path, path, self.namespace) is not None
 
     def _keep(self, job: WriteJob) -> None:
         draft = self.drafts.keep(job)
         vault_app(self.screen).keep_draft(
-            draft.owner, draft.description, lambda: self.discard(draft.mount.path, draft.path)
+            draft.owner, draft.description, lambda: self.discard(draft.mount.path, draft.path, draft.namespace)
         )
-        if self.detail.is_showing(*job.key):
+        if self.detail.is_showing(*job.key) and job.namespace == self.namespace:
             self.detail.has_draft = True
 
-    def discard(self, mount_path: str, path: str) -> None:
+    def discard(self, mount_path: str, path: str, namespace: str | None = None) -> None:
         """Forget a kept draft (written, or thrown away by the user)."""
-        self.drafts.drop(mount_path, path)
-        vault_app(self.screen).drop_draft(planner.draft_owner(mount_path, path))
-        if self.detail.is_showing(mount_path, path):
+        namespace = self.namespace if namespace is None else namespace
+        self.drafts.drop(mount_path, path, namespace)
+        vault_app(self.screen).drop_draft(planner.draft_owner(mount_path, path, namespace))
+        if self.detail.is_showing(mount_path, path) and namespace == self.namespace:
             self.detail.note_draft(False)
 
     def submit(self, job: WriteJob) -> None:
         """Run a job's Vault-layer call; an edit is kept as a draft until it lands."""
+        job = replace(job, namespace=self.namespace)
         if job.is_edit:
             self._keep(job)
         request = planner.request_for(job)
@@ -168,7 +174,7 @@ class WriteDesk:
         self.app.push_screen(form, callback=closed)
 
     def edit(self, shown: Shown) -> None:
-        plan = planner.plan_edit(shown, self.drafts.get(*shown.key))
+        plan = planner.plan_edit(shown, self.drafts.get(*shown.key, self.namespace))
         if isinstance(plan, Refusal):
             self._refused(plan)
             return
@@ -235,7 +241,7 @@ class WriteDesk:
     def done(self, job: WriteJob, result: Any) -> None:
         outcome = planner.outcome(job, result)
         if job.is_edit:
-            self.discard(*job.key)
+            self.discard(*job.key, job.namespace)
         form = self.forms.pop(job.key, None)
         if form is not None and form.is_attached:
             form.done(None)
