@@ -382,3 +382,25 @@ async def test_every_tab_stop_in_the_dialogs_is_visible(settings, root_client, k
             assert len(set(map(id, seen))) >= 3
             await pilot.press("escape", "escape")
             await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "dialog closed")
+
+
+async def test_conceal_masks_every_revealed_value(settings, root_client, kv2_mount):
+    """The idle lock calls ``conceal()`` on every view and dialog: nothing revealed stays."""
+    seed(root_client, kv2_mount, "app/db", {"password": "hunter2"})
+    full = f"{kv2_mount}/app/db"
+    app = app_for(settings, initial_path=full)
+    async with app.run_test(size=(140, 40)) as pilot:
+        tree, detail = await opened(pilot, app, full)
+        screen = app.screen
+        table = detail.query_one("#data-table", DataTable)
+        table.focus()
+        await pilot.press("V")
+        assert "hunter2" in {table.get_cell(row, "value").plain for row in table.rows}
+        await pilot.press("enter")  # the value viewer
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ValueScreen", 30, "value viewer")
+        app.screen.conceal()
+        await wait_for(pilot, lambda: app.screen is screen, 30, "viewer closed")
+        screen.conceal()
+        await pilot.pause()
+        assert "hunter2" not in {table.get_cell(row, "value").plain for row in table.rows}
+        assert "hunter2" not in str(detail.query_one("#json-view").render())

@@ -527,6 +527,12 @@ class SecretDetail(Vertical):
                         self._refresh_diff_row(row_key.value)
         self._render_json()
 
+    def conceal(self) -> None:
+        """Mask every value shown again (the idle lock)."""
+        self.revealed, self.diff_revealed, self.reveal_everything = set(), set(), False
+        self._render_data()
+        self._render_diff()
+
     def action_copy(self) -> None:
         tab = self.active_tab
         if tab == "json":

@@ -29,7 +29,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, ContentSwitcher, DataTable, Input, Label, Static, TextArea
 
 from ...safe import is_unsafe, mask, safe_text, visible
-from ...screens.modals import ConfirmScreen, Dialog
+from ...screens.modals import ConfirmScreen, Dialog, MessageScreen
 from ...vault.diff import Change, diff_data
 from .planner import MetadataChange
 
@@ -310,6 +310,11 @@ class SecretEditorScreen(_FormDialog):
         if self.mode == "rows":
             self.query_one("#editor-rows", KeyValueRows).add_row()
 
+    def conceal(self) -> None:
+        """The idle lock: mask the values again (the text typed stays)."""
+        if not self.masked:
+            self.action_reveal()
+
     def typed_path(self) -> str:
         return self.query_one("#editor-path", Input).value if self._path_editable else self._path
 
@@ -569,6 +574,12 @@ class ConflictScreen(Dialog[str]):
         for key in set(self.theirs) | set(self.yours):
             self._refresh_row(key)
 
+    def conceal(self) -> None:
+        """The idle lock: mask both sides again."""
+        self.revealed, self.reveal_everything = set(), False
+        for key in set(self.theirs) | set(self.yours):
+            self._refresh_row(key)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose" and parameters and parameters[0] == "overwrite" and not self._can_overwrite:
             return False
@@ -588,3 +599,10 @@ class ConflictScreen(Dialog[str]):
     @on(Button.Pressed, "#conflict-keep")
     def _keep(self) -> None:
         self.dismiss("keep")
+
+
+class ValueScreen(MessageScreen):
+    """One secret value, shown whole (an explicit reveal); the idle lock closes it."""
+
+    def conceal(self) -> None:
+        self.dismiss(None)

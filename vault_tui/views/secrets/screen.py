@@ -235,6 +235,10 @@ class SecretsScreen(Screen[None]):
         node = self.path_tree.cursor_node
         return node.data if node is not None else None
 
+    def conceal(self) -> None:
+        """The idle lock: nothing revealed stays on screen."""
+        self.detail.conceal()
+
     # -- go to path ---------------------------------------------------------------------------------
     def open_path(self, full: str, *, origin: str = "") -> bool:
         """Select ``full`` (``secret/app/db``, ``secret/data/app/db``, ``secret/app/``) in the tree,

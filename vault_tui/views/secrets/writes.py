@@ -17,14 +17,14 @@ from textual.message import Message
 
 from ...context import vault_app
 from ...safe import visible
-from ...screens.modals import ConfirmScreen, MessageScreen, TypedConfirmScreen
+from ...screens.modals import ConfirmScreen, TypedConfirmScreen
 from ...vault import kv, policies
 from ...vault.errors import PermissionDenied, VaultError
 from ...vault.models import Mount, SecretData
 from ...worker import Call
 from . import planner
 from .detail import SecretDetail
-from .editor import ConflictScreen, EditorResult, MetadataEditorScreen, SecretEditorScreen
+from .editor import ConflictScreen, EditorResult, MetadataEditorScreen, SecretEditorScreen, ValueScreen
 from .planner import ConfirmPlan, DraftBook, Refusal, Shown, WriteJob
 from .tree import PathTree
 
@@ -235,7 +235,7 @@ class WriteDesk:
         self.app.push_screen(MetadataEditorScreen(plan.title, plan.current), callback=saved)
 
     def view_value(self, title: str, value: str) -> None:
-        self.app.push_screen(MessageScreen(title, Text(value)))
+        self.app.push_screen(ValueScreen(title, Text(value)))
 
     # -- replies --------------------------------------------------------------------------------
     def done(self, job: WriteJob, result: Any) -> None:
