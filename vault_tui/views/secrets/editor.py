@@ -222,6 +222,16 @@ class SecretEditorScreen(_FormDialog):
         self._submit = submit
         self._check_path = check_path
         self.busy = False
+        # The field the user starts in (typing there appends to the folder of a new path).
+        if path_editable:
+            self._start_in = "#editor-path"
+        else:
+            self._start_in = "#editor-rows .kv-value" if self.mode == "rows" else "#editor-json"
+
+    def on_mount(self) -> None:
+        start = next(iter(self.query(self._start_in)), None)  # a query, not query_one: never raises
+        if start is not None:
+            start.focus()
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -calm -wide -tall editor"):
@@ -232,7 +242,7 @@ class SecretEditorScreen(_FormDialog):
                 with Horizontal(classes="editor-path"):
                     yield Label("Path")
                     yield Input(self._path, id="editor-path", placeholder="folder/name", select_on_focus=False)
-            yield Static("", id="editor-mode", classes="editor-mode")
+            yield Static(self._hint(), id="editor-mode", classes="editor-mode")
             with ContentSwitcher(initial=f"editor-{self.mode}", id="editor-switcher"):
                 pairs = [(k, v) for k, v in self._data.items()] if self._rows_ok else []
                 yield KeyValueRows(pairs, masked=True, widget_id="editor-rows")
@@ -244,27 +254,17 @@ class SecretEditorScreen(_FormDialog):
                     yield Button("Discard draft (ctrl+d)", id="editor-discard", variant="error")
                 yield Button("Save (ctrl+s)", id="editor-save", variant="primary")
 
-    def on_mount(self) -> None:
-        self._show_mode()
-        if self._path_editable:
-            path = self.query_one("#editor-path", Input)
-            path.focus()
-            path.cursor_position = len(path.value)  # typing appends the name to the folder
-        elif self.mode == "rows":
-            first = next(iter(self.query(".kv-value").results(Input)), None)
-            if first is not None:
-                first.focus()
-        else:
-            self.query_one("#editor-json", TextArea).focus()
-
-    def _show_mode(self) -> None:
+    def _hint(self) -> Text:
         if self.mode == "rows":
             hint = "Rows · F2 raw JSON · ctrl+n add row · ctrl+r " + ("reveal values" if self.masked else "mask values")
         elif self._rows_ok:
             hint = "Raw JSON · F2 rows"
         else:
             hint = "Raw JSON (nested values or control characters: rows mode is off)"
-        self.query_one("#editor-mode", Static).update(Text(hint))
+        return Text(hint)
+
+    def _show_mode(self) -> None:
+        self.query_one("#editor-mode", Static).update(self._hint())
 
     def _error(self, message: str) -> None:
         self.query_one("#editor-error", Static).update(Text(visible(message, multiline=True)))
@@ -401,6 +401,7 @@ class SecretEditorScreen(_FormDialog):
 class MetadataEditorScreen(_FormDialog):
     """Edit max_versions, cas_required, delete_version_after and custom_metadata."""
 
+    AUTO_FOCUS = "#meta-max-versions"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="metadata.save"),
         Binding("ctrl+n", "add_row", "Add custom key", priority=True, id="metadata.add_row"),
@@ -437,9 +438,6 @@ class MetadataEditorScreen(_FormDialog):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="meta-cancel")
                 yield Button("Save (ctrl+s)", id="meta-save", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#meta-max-versions", Input).focus()
 
     def action_add_row(self) -> None:
         self.query_one("#meta-custom", KeyValueRows).add_row()
@@ -527,6 +525,8 @@ class ConflictScreen(Dialog[str]):
                     yield Button("Overwrite theirs (o)", id="conflict-overwrite", variant="warning")
                 yield Button("Edit mine (e)", id="conflict-edit", variant="primary")
 
+    AUTO_FOCUS = "#conflict-table"
+
     def on_mount(self) -> None:
         table = self.query_one("#conflict-table", DataTable)
         table.add_column("", key="change", width=3)
@@ -535,7 +535,6 @@ class ConflictScreen(Dialog[str]):
         table.add_column(Text(visible(self._yours_label)), key="yours")
         for entry in diff_data(self.theirs, self.yours, include_same=True):
             table.add_row(*self._cells(entry.key, entry.change), key=entry.key)
-        table.focus()
 
     def _cell(self, data: dict[str, Any], key: str) -> Text:
         if key not in data:
