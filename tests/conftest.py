@@ -114,11 +114,32 @@ def unique(prefix: str = "t") -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
+def wait_kv2_ready(client, path: str, timeout: float = 60.0) -> None:
+    """A new KV v2 mount answers "Upgrading from non-versioned to versioned data" for a moment
+    (longer on a busy machine): wait until it serves."""
+    import time
+
+    import hvac.exceptions
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.secrets.kv.v2.list_secrets(path="", mount_point=path)
+            return
+        except hvac.exceptions.InvalidPath:
+            return  # empty: it serves
+        except hvac.exceptions.InvalidRequest as error:
+            if "upgrading" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 @pytest.fixture
 def kv2_mount(root_client):
-    """A fresh KV v2 mount for one test."""
+    """A fresh KV v2 mount for one test (ready to serve)."""
     path = unique("kv2-")
     root_client.sys.enable_secrets_engine("kv", path=path, options={"version": "2"})
+    wait_kv2_ready(root_client, path)
     yield path
     root_client.sys.disable_secrets_engine(path)
 

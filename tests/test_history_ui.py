@@ -10,7 +10,7 @@ from textual.widgets import Input, Static
 from vault_tui.trail import Action, Trail
 from vault_tui.views.history.screen import HistoryScreen
 from vault_tui.views.pki.screen import PkiScreen
-from vault_tui.views.secrets.screen import BrowserScreen
+from vault_tui.views.secrets.screen import SecretsScreen
 
 
 def plain(widget: Static) -> str:
@@ -69,7 +69,7 @@ async def test_history_newest_first_filter_and_reload_when_shown(settings, tmp_p
         await wait_for(pilot, lambda: table.row_count == 8, what="filter cleared")
         # A change made elsewhere appears when the view is shown again.
         app.action_view("browser")
-        await wait_for(pilot, lambda: screen_ready(app, BrowserScreen), timeout=30, what="browser")
+        await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), timeout=30, what="browser")
         Trail(trail.path).record(Action.UNDELETE, "secret/team/new", profile="dev", server="http://127.0.0.1:8200")
         app.command_line.run("trail")  # :trail
         await wait_for(pilot, lambda: app.screen is screen and len(screen.entries) == 9, timeout=30, what="reloaded")
@@ -80,14 +80,14 @@ async def test_history_newest_first_filter_and_reload_when_shown(settings, tmp_p
 async def test_history_enter_opens_the_item(settings, tmp_path, monkeypatch):
     write_trail(tmp_path / "trail.jsonl")
     opened: list[str] = []
-    monkeypatch.setattr(BrowserScreen, "open_path", lambda self, path: opened.append(path), raising=False)
+    monkeypatch.setattr(SecretsScreen, "open_path", lambda self, path: opened.append(path), raising=False)
     app = history_app(settings, tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_history(pilot, 8)
         screen.table.focus()
         await pilot.press("enter")  # the newest: a patch of secret/team/app/api
         await wait_for(pilot, lambda: opened == ["secret/team/app/api"], timeout=30, what="secret opened")
-        assert isinstance(app.screen, BrowserScreen)
+        assert isinstance(app.screen, SecretsScreen)
         # A certificate entry opens the PKI view (which says when the certificate is not there).
         app.action_view("history")
         await wait_for(pilot, lambda: app.screen is screen and screen.loaded, what="history again")

@@ -18,7 +18,7 @@ from vault_tui.screens.modals import PromptScreen
 from vault_tui.views.lint.model import CSV_COLUMNS, FindingKind, LintSettings
 from vault_tui.views.lint.screen import LintScreen
 from vault_tui.views.pki.screen import PkiScreen
-from vault_tui.views.secrets.screen import BrowserScreen
+from vault_tui.views.secrets.screen import SecretsScreen
 
 PLANTED_VALUE = "lint-ui-planted-value-9XkQ2w"
 
@@ -72,7 +72,7 @@ def found(screen: LintScreen) -> set[tuple[FindingKind, str]]:
 async def test_lint_finds_the_planted_problems_and_opens_them(settings, planted, monkeypatch):
     kv, transit, pki_mount, serial = planted
     opened: list[str] = []
-    monkeypatch.setattr(BrowserScreen, "open_path", lambda self, path: opened.append(path), raising=False)
+    monkeypatch.setattr(SecretsScreen, "open_path", lambda self, path: opened.append(path), raising=False)
     app = app_for(settings, initial_view="lint")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_lint(pilot)
@@ -102,7 +102,7 @@ async def test_lint_finds_the_planted_problems_and_opens_them(settings, planted,
         table.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: opened == [f"{kv}/team/app/db"], timeout=30, what="secret opened")
-        assert isinstance(app.screen, BrowserScreen)
+        assert isinstance(app.screen, SecretsScreen)
         # Back to lint (the report is kept), then a certificate opens in the PKI view.
         app.action_view("lint")
         await wait_for(pilot, lambda: app.screen is screen, what="lint again")

@@ -1,4 +1,7 @@
-"""The secret-version pane and every KV write action, driven with Pilot against a real OpenBao."""
+"""The secret-version pane and every KV write action, driven with Pilot against a real OpenBao.
+
+The pane reads and renders; the secrets screen owns the dialogs and the writes: these tests drive
+both together, in the real app."""
 
 from __future__ import annotations
 
@@ -6,15 +9,14 @@ import threading
 import time
 
 import pytest
-from textual.app import ComposeResult
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TextArea
+from textual.widgets import DataTable, Static, TabbedContent, TextArea
 
 from tests.conftest import unique
 from vault_tui.app import VaultApp
 from vault_tui.config import AppConfig
 from vault_tui.screens.modals import ConfirmScreen, TypedConfirmScreen
 from vault_tui.vault import kv
+from vault_tui.vault.errors import NotFound
 from vault_tui.vault.models import Mount
 from vault_tui.views.secrets.detail import SecretDetail
 from vault_tui.views.secrets.editor import (
@@ -25,20 +27,14 @@ from vault_tui.views.secrets.editor import (
     parse_json_object,
     to_json_text,
 )
+from vault_tui.views.secrets.screen import SecretsScreen
+from vault_tui.views.secrets.tree import PathTree
 
 MASK = "••••••••"
 
 
-class DetailScreen(Screen[None]):
-    def compose(self) -> ComposeResult:
-        yield SecretDetail(id="detail")
-        yield Footer()
-
-
 class DetailApp(VaultApp):
-    """The real app (worker, clipboard, config), with the pane as its only view."""
-
-    MODES = {"browser": DetailScreen}
+    """The real app (worker, config, the secrets view), with a clipboard that records."""
 
     def __init__(self, config: AppConfig) -> None:
         super().__init__(config, tick=False)
@@ -63,7 +59,7 @@ async def settle(pilot, app, rounds: int = 4) -> None:
 
 
 async def until(pilot, condition, what: str = "condition") -> None:
-    for _ in range(400):
+    for _ in range(1500):  # 30 s, for a busy machine
         if condition():
             return
         await pilot.pause(0.02)
@@ -83,15 +79,27 @@ def make(settings):
 
 
 async def start(pilot, app) -> SecretDetail:
-    await until(pilot, lambda: app.session.ready and app.screen.query("#data-table"), "session ready")
+    await until(
+        pilot,
+        lambda: app.session.ready and isinstance(app.screen, SecretsScreen) and app.screen.query("#data-table"),
+        "session ready",
+    )
+    await until(pilot, lambda: app.screen.query_one(PathTree).mounts, "mounts listed")
+    await settle(pilot, app)
     return app.screen.query_one(SecretDetail)
 
 
 async def show(pilot, app, detail: SecretDetail, mount: Mount, path: str) -> None:
-    detail.show_secret(mount, path)
+    """Open the secret as "go to path" does: the tree selects it, the pane shows it."""
+    assert app.screen.open_path(mount.path + path)
+    await until(pilot, lambda: detail.path == path and (detail.secret is not None or detail.errors), "secret loaded")
     await settle(pilot, app)
-    await until(pilot, lambda: detail.secret is not None or detail._errors, "secret loaded")
-    await settle(pilot, app)
+    detail.query_one("#data-table").focus()  # into the pane, as enter on the tree does
+    await pilot.pause()
+
+
+def drafts(app):
+    return app.screen.writes.drafts
 
 
 def seed(root_client, mount: str, path: str, *versions: dict) -> None:
@@ -105,14 +113,16 @@ def seed(root_client, mount: str, path: str, *versions: dict) -> None:
 async def test_kv2_metadata_versions_data_masking_copy_json(make, root_client, kv2_mount):
     path = unique("team/app/")
     seed(root_client, kv2_mount, path, {"user": "u1"}, {"user": "u2"}, {"user": "u3", "password": "hunter2"})
-    root_client.secrets.kv.v2.update_metadata(path=path, mount_point=kv2_mount, max_versions=9, custom_metadata={"owner": "ops"})
+    root_client.secrets.kv.v2.update_metadata(
+        path=path, mount_point=kv2_mount, max_versions=9, custom_metadata={"owner": "ops"}
+    )
     root_client.secrets.kv.v2.delete_secret_versions(path=path, versions=[2], mount_point=kv2_mount)
     root_client.secrets.kv.v2.destroy_secret_versions(path=path, versions=[1], mount_point=kv2_mount)
     app = make()
     async with app.run_test(size=(140, 40)) as pilot:
         detail = await start(pilot, app)
         await show(pilot, app, detail, kv2(kv2_mount), path)
-        header = detail.query_one("#detail-header", Static).render().plain
+        header = detail.header_plain
         assert path in header and "version 3 of 3" in header and "live" in header
 
         data = detail.query_one("#data-table", DataTable)
@@ -160,7 +170,14 @@ async def test_kv2_metadata_versions_data_masking_copy_json(make, root_client, k
 
 async def test_old_versions_and_diff(make, root_client, kv2_mount):
     path = unique("diff/")
-    seed(root_client, kv2_mount, path, {"a": "1", "b": "old", "gone": "x"}, {"a": "1", "b": "new", "added": "y"}, {"a": "2"})
+    seed(
+        root_client,
+        kv2_mount,
+        path,
+        {"a": "1", "b": "old", "gone": "x"},
+        {"a": "1", "b": "new", "added": "y"},
+        {"a": "2"},
+    )
     app = make()
     async with app.run_test(size=(140, 40)) as pilot:
         detail = await start(pilot, app)
@@ -173,7 +190,7 @@ async def test_old_versions_and_diff(make, root_client, kv2_mount):
         await settle(pilot, app)
         assert detail.secret.version == 1
         assert cells(detail.query_one("#data-table", DataTable), "key") == {"a": "a", "b": "b", "gone": "gone"}
-        assert "(older)" in detail.query_one("#detail-header", Static).render().plain
+        assert "(older)" in detail.header_plain
         await pilot.press("right_square_bracket")
         await settle(pilot, app)
         assert detail.secret.version == 2
@@ -236,10 +253,16 @@ async def test_kv1_masked_copy_and_compare_before_write(make, root_client, kv1_m
         assert conflict.theirs == {"api": "theirs"} and conflict.yours == {"api": "mine"}
         await pilot.press("o")  # write mine over theirs
         await settle(pilot, app)
-        await until(pilot, lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine"}, "kv1 write")
+        await until(
+            pilot,
+            lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine"},
+            "kv1 write",
+        )
 
         # patch one key on KV v1 (merged client-side, compare-before-write)
-        await until(pilot, lambda: detail.secret is not None and dict(detail.secret.data) == {"api": "mine"}, "reloaded")
+        await until(
+            pilot, lambda: detail.secret is not None and dict(detail.secret.data) == {"api": "mine"}, "reloaded"
+        )
         detail.query_one("#data-table").focus()
         await pilot.press("p")
         editor = app.screen
@@ -250,7 +273,10 @@ async def test_kv1_masked_copy_and_compare_before_write(make, root_client, kv1_m
         await settle(pilot, app)
         await until(
             pilot,
-            lambda: root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"] == {"api": "mine", "added": "new"},
+            lambda: (
+                root_client.secrets.kv.v1.read_secret(path, mount_point=kv1_mount)["data"]
+                == {"api": "mine", "added": "new"}
+            ),
             "kv1 patch",
         )
 
@@ -263,8 +289,9 @@ async def test_create_secret_with_rows_and_json(make, root_client, kv2_mount):
     seen: list = []
     async with app.run_test(size=(140, 40), message_hook=seen.append) as pilot:
         detail = await start(pilot, app)
-        detail.new_secret(kv2(kv2_mount), "team/")
-        await pilot.pause()
+        screen = app.screen
+        screen.new_secret(kv2(kv2_mount), "team/")
+        await until(pilot, lambda: isinstance(app.screen, SecretEditorScreen) and app.screen.is_mounted, "form")
         editor = app.screen
         assert isinstance(editor, SecretEditorScreen)
         editor.query_one("#editor-path").value = "team/new-one"
@@ -285,14 +312,18 @@ async def test_create_secret_with_rows_and_json(make, root_client, kv2_mount):
         area.text = '{"user": "alice", "pw": "s3cret", "ports": [1, 2]}'
         await pilot.press("ctrl+s")
         await settle(pilot, app)
-        stored = root_client.secrets.kv.v2.read_secret_version(path="team/new-one", mount_point=kv2_mount, raise_on_deleted_version=False)
+        stored = root_client.secrets.kv.v2.read_secret_version(
+            path="team/new-one", mount_point=kv2_mount, raise_on_deleted_version=False
+        )
         assert stored["data"]["data"] == {"user": "alice", "pw": "s3cret", "ports": [1, 2]}
-        assert any(isinstance(m, SecretDetail.SecretWritten) and m.path == "team/new-one" for m in seen)
+        tree = screen.query_one(PathTree)
         await until(pilot, lambda: detail.path == "team/new-one" and detail.secret is not None, "shows new secret")
+        assert tree.cursor_node.data.full_path == f"{kv2_mount}/team/new-one"  # selected in the tree
+        assert not isinstance(app.screen, SecretEditorScreen)  # the form closed once written
 
         # creating it again is a conflict (cas=0), and the user's text is kept
-        detail.new_secret(kv2(kv2_mount), "team/")
-        await pilot.pause()
+        screen.new_secret(kv2(kv2_mount), "team/")
+        await until(pilot, lambda: isinstance(app.screen, SecretEditorScreen) and app.screen.is_mounted, "form")
         editor = app.screen
         editor.query_one("#editor-path").value = "team/new-one"
         editor.query(".kv-key").first().value = "other"
@@ -302,7 +333,8 @@ async def test_create_secret_with_rows_and_json(make, root_client, kv2_mount):
         assert app.screen.yours == {"other": "value"}
         await pilot.press("escape")  # keep as draft
         await pilot.pause()
-        assert detail.drafts[(kv2_mount + "/", "team/new-one")].data == {"other": "value"}
+        assert drafts(app).get(kv2_mount + "/", "team/new-one").data == {"other": "value"}
+        assert "secrets:" + kv2_mount + "/team/new-one" in app.drafts  # the app asks before quitting
 
 
 async def test_edit_new_version_with_cas_and_conflict_keeps_edit(make, root_client, kv2_mount):
@@ -324,7 +356,6 @@ async def test_edit_new_version_with_cas_and_conflict_keeps_edit(make, root_clie
         await pilot.press("ctrl+s")
         await settle(pilot, app)
         await until(pilot, lambda: detail.secret is not None and detail.secret.version == 2, "version 2 shown")
-        assert any(isinstance(m, SecretDetail.SecretWritten) for m in seen)
 
         # start editing from v2; someone writes v3 meanwhile
         await pilot.press("e")
@@ -344,12 +375,14 @@ async def test_edit_new_version_with_cas_and_conflict_keeps_edit(make, root_clie
         await pilot.press("V")
         assert cells(table, "theirs")["token"] == "theirs" and cells(table, "yours")["token"] == "mine"
         # nothing was written
-        assert root_client.secrets.kv.v2.read_secret_version(path=path, mount_point=kv2_mount)["data"]["data"] == {"token": "theirs"}
+        assert root_client.secrets.kv.v2.read_secret_version(path=path, mount_point=kv2_mount)["data"]["data"] == {
+            "token": "theirs"
+        }
 
         # keep as draft; e reopens the editor with the user's text
         await pilot.press("escape")
         await settle(pilot, app)
-        assert "unsaved edit" in detail.query_one("#detail-status", Static).render().plain
+        assert "unsaved edit" in detail.status_text
         detail.query_one("#data-table").focus()
         await pilot.press("e")
         editor = app.screen
@@ -365,7 +398,7 @@ async def test_edit_new_version_with_cas_and_conflict_keeps_edit(make, root_clie
         await settle(pilot, app)
         stored = root_client.secrets.kv.v2.read_secret_version(path=path, mount_point=kv2_mount)["data"]
         assert stored["data"] == {"token": "mine", "extra": "e1"} and stored["metadata"]["version"] == 4
-        assert (kv2_mount + "/", path) not in detail.drafts
+        assert (kv2_mount + "/", path) not in drafts(app) and not app.drafts
 
 
 async def test_patch_rollback_delete_undelete_destroy(make, root_client, kv2_mount):
@@ -411,7 +444,11 @@ async def test_patch_rollback_delete_undelete_destroy(make, root_client, kv2_mou
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot, app)
-        await until(pilot, lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is not None, "deleted")
+        await until(
+            pilot,
+            lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is not None,
+            "deleted",
+        )
         states = cells(detail.query_one("#versions-table", DataTable), "state")
         assert states["2"] == "deleted" and states["3"] == "deleted" and states["4"] == "live"
 
@@ -420,7 +457,9 @@ async def test_patch_rollback_delete_undelete_destroy(make, root_client, kv2_mou
         versions.move_cursor(row=2)
         await pilot.press("u")
         await settle(pilot, app)
-        await until(pilot, lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is None, "undeleted")
+        await until(
+            pilot, lambda: detail.metadata is not None and detail.metadata.version(2).deletion_time is None, "undeleted"
+        )
 
         # destroy v1 after confirmation; cancelling first does nothing
         await pilot.press("2")
@@ -463,7 +502,7 @@ async def test_delete_all_with_typed_confirmation_and_metadata_edit(make, root_c
         assert (meta.max_versions, meta.cas_required, meta.delete_version_after) == (5, True, "2h0m0s")
         assert meta.custom_metadata == {"team": "[red]core"}
         await until(pilot, lambda: detail.metadata is not None and detail.metadata.cas_required, "metadata reloaded")
-        assert "cas required" in detail.query_one("#detail-header", Static).render().plain
+        assert "cas required" in detail.header_plain
 
         # delete all: the button stays disabled until the path is typed exactly
         await pilot.press("D")
@@ -476,9 +515,13 @@ async def test_delete_all_with_typed_confirmation_and_metadata_edit(make, root_c
         assert not confirm.query_one("#confirm").disabled
         await pilot.press("enter")
         await settle(pilot, app)
-        with pytest.raises(Exception):
+        with pytest.raises(NotFound):
             kv.read_metadata(app.gateway, kv2_mount, path)
-        assert any(isinstance(m, SecretDetail.SecretDeleted) and m.path == path for m in seen)
+        await until(
+            pilot,
+            lambda: detail.view == "folder" and "was deleted" in str(detail.query_one("#detail-empty").render()),
+            "the pane says it was deleted",
+        )
 
 
 async def test_read_only_hides_and_refuses_every_write(make, root_client, kv2_mount):
@@ -489,17 +532,18 @@ async def test_read_only_hides_and_refuses_every_write(make, root_client, kv2_mo
         detail = await start(pilot, app)
         await show(pilot, app, detail, kv2(kv2_mount), path)
         detail.query_one("#data-table").focus()
-        for action in ("edit", "new", "patch", "rollback", "delete_versions", "undelete", "destroy", "delete_all", "metadata"):
+        for action in ("edit", "patch", "rollback", "delete_versions", "undelete", "destroy", "delete_all", "metadata"):
             assert detail.check_action(action, ()) is False, action
+        assert app.screen.check_action("new_secret", ()) is False
         shown = {b.binding.action for b in app.screen.active_bindings.values()}
         assert "edit" not in shown and "destroy" not in shown and "reveal" in shown
         for key in ("e", "p", "b", "d", "u", "x", "D", "m"):
             await pilot.press(key)
             await pilot.pause()
-            assert isinstance(app.screen, DetailScreen), key
-        detail.new_secret(kv2(kv2_mount), "")
+            assert isinstance(app.screen, SecretsScreen), key
+        app.screen.action_new_secret()
         await pilot.pause()
-        assert isinstance(app.screen, DetailScreen)
+        assert isinstance(app.screen, SecretsScreen)
         assert app.gateway.read_only  # the Vault layer refuses too (see test_kv_vault)
         meta = kv.read_metadata(app.gateway, kv2_mount, path)
         assert meta.current_version == 2 and all(v.state.value == "live" for v in meta.versions)
@@ -519,12 +563,14 @@ HOSTILE = {
 async def test_hostile_keys_and_values_render_literally(make, root_client, kv2_mount):
     path = "[red]x/[@click=app.quit]"
     seed(root_client, kv2_mount, path, HOSTILE, {**HOSTILE, "[/foo]": "new"})
-    root_client.secrets.kv.v2.update_metadata(path=path, mount_point=kv2_mount, custom_metadata={"[/foo]": "[link=http://x]y[/link]"})
+    root_client.secrets.kv.v2.update_metadata(
+        path=path, mount_point=kv2_mount, custom_metadata={"[/foo]": "[link=http://x]y[/link]"}
+    )
     app = make()
     async with app.run_test(size=(140, 40)) as pilot:
         detail = await start(pilot, app)
         await show(pilot, app, detail, kv2(kv2_mount), path)
-        assert "[red]x/[@click=app.quit]" in detail.query_one("#detail-header", Static).render().plain
+        assert "[red]x/[@click=app.quit]" in detail.header_plain
         data = detail.query_one("#data-table", DataTable)
         data.focus()
         await pilot.press("V")
@@ -566,8 +612,9 @@ async def test_hostile_keys_and_values_render_literally(make, root_client, kv2_m
         text = editor.query_one("#editor-json", TextArea).text
         assert "\x1b" not in text and "\u202e" not in text and "\\u001b" in text
         assert parse_json_object(text)["esc\x1b[31mred"] == HOSTILE["esc\x1b[31mred"]
-        await pilot.press("escape")
-        await pilot.pause()
+        await pilot.press("escape")  # leaves the text area
+        await pilot.press("escape")  # closes the editor (nothing changed)
+        await until(pilot, lambda: isinstance(app.screen, SecretsScreen), "editor closed")
         await pilot.press("[")
         await settle(pilot, app)
         app.screen.query_one(SecretDetail)  # still alive: nothing quit the app
@@ -623,13 +670,13 @@ async def test_permission_denied_and_missing_secret_show_in_the_pane(make, bao, 
     async with app.run_test(size=(140, 40)) as pilot:
         detail = await start(pilot, app)
         await show(pilot, app, detail, kv2(kv2_mount), path)
-        await until(pilot, lambda: "data" in detail._errors and detail.metadata is not None, "403 on data")
-        status = detail.query_one("#detail-status", Static).render().plain
+        await until(pilot, lambda: "data" in detail.errors and detail.metadata is not None, "403 on data")
+        status = detail.status_text
         assert "permission denied" in status.lower()
         assert cells(detail.query_one("#versions-table", DataTable), "state") == {"1": "live"}
         detail.show_secret(kv2(kv2_mount), "open/not/there")
         await settle(pilot, app)
-        await until(pilot, lambda: "does not exist" in detail.query_one("#detail-status", Static).render().plain, "missing")
+        await until(pilot, lambda: "does not exist" in detail.status_text, "missing")
 
 
 def test_json_text_escapes_invisible_characters_and_round_trips():
@@ -705,4 +752,4 @@ async def test_capabilities_grey_out_forbidden_actions(bao, root_client, kv2_mou
         detail.query_one("#data-table").focus()
         await pilot.press("e")
         await pilot.pause()
-        assert type(app.screen).__name__ == "BrowserScreen"
+        assert type(app.screen).__name__ == "SecretsScreen"

@@ -19,7 +19,7 @@ from .leases.screen import LeasesScreen
 from .lint.screen import LintScreen
 from .pki.screen import PkiScreen
 from .policies.screen import PoliciesScreen
-from .secrets.screen import BrowserScreen
+from .secrets.screen import SecretsScreen
 from .transit.screen import TransitScreen
 
 
@@ -45,7 +45,7 @@ class ViewSpec:
 
 
 VIEWS: tuple[ViewSpec, ...] = (
-    ViewSpec("browser", BrowserScreen, "Secrets", ("kv", "secrets", "tree"), "ctrl+k"),
+    ViewSpec("browser", SecretsScreen, "Secrets", ("kv", "secrets", "tree"), "ctrl+k"),
     ViewSpec("leases", LeasesScreen, "Leases", ("lease", "le"), "ctrl+l"),
     ViewSpec("transit", TransitScreen, "Transit", ("tr",), "ctrl+t"),
     ViewSpec("policies", PoliciesScreen, "Policies", ("policy", "pol"), "ctrl+o", show_key=False),

@@ -1,17 +1,22 @@
-"""Modals for changing KV secrets: the data editor (key/value rows or raw JSON), the metadata
+"""Dialogs for changing KV secrets: the data editor (key/value rows or raw JSON), the metadata
 editor, and the check-and-set conflict screen that shows both sides.
 
-Secret text shown here is untrusted. Rows mode uses ``Input`` widgets, which would pass control
-characters to the terminal, so rows mode is offered only when every key and value is plain text;
-otherwise the editor opens in JSON mode, where :func:`to_json_text` writes every control,
-bidi and zero-width character as a ``\\uXXXX`` escape.
+They only collect what the user wants; the secrets screen decides what to write (see
+:mod:`.planner`). Secret text shown here is untrusted. Rows mode uses ``Input`` widgets, which
+would pass control characters to the terminal, so rows mode is offered only when every key and
+value is plain text; otherwise the editor opens in JSON mode, where :func:`to_json_text` writes
+every control, bidi and zero-width character as a ``\\uXXXX`` escape.
+
+Keys: ``escape`` in a text field leaves the field (a second ``escape`` cancels); state is shown
+as text, never by colour alone (``[x]`` / ``[ ]``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -19,38 +24,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Static, Switch, TextArea
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, ContentSwitcher, DataTable, Input, Label, Static, TextArea
 
 from ...safe import is_unsafe, mask, safe_text, visible
+from ...screens.modals import ConfirmScreen, Dialog, MessageScreen
 from ...vault.diff import Change, diff_data
+from .planner import MetadataChange
 
-EDITOR_CSS = """
-SecretEditorScreen, MetadataEditorScreen, ConflictScreen { align: center middle; }
-.editor-box { width: 110; max-width: 96%; height: 90%; border: thick $primary 60%;
-              background: $surface; padding: 0 1; }
-.editor-box.-conflict { border: thick $warning; }
-.editor-title { text-style: bold; padding: 1 0 0 0; height: auto; }
-.editor-note { color: $text-muted; height: auto; }
-.editor-error { color: $error; height: auto; }
-.editor-path { height: auto; margin: 1 0 0 0; }
-.editor-path Label { padding: 1 1 0 0; }
-.editor-path Input { width: 1fr; }
-.editor-mode { height: 1; color: $text-muted; margin-top: 1; }
-#editor-switcher { height: 1fr; }
-KeyValueRows { height: 1fr; border: round $panel; }
-KeyValueRows .kv-row { height: 3; }
-KeyValueRows .kv-key { width: 2fr; }
-KeyValueRows .kv-value { width: 3fr; }
-KeyValueRows .kv-remove { min-width: 5; width: 5; }
-#json-editor { height: 1fr; }
-.editor-buttons { height: auto; align-horizontal: right; padding: 0 0 1 0; }
-.editor-buttons Button { margin-left: 2; }
-.meta-field { height: 3; }
-.meta-field Label { width: 26; padding: 1 1 0 0; }
-.meta-field Input { width: 1fr; }
-#conflict-table { height: 1fr; }
-"""
+CSS_FILE = Path(__file__).parent / "secrets.tcss"
 
 
 def to_json_text(data: Mapping[str, Any]) -> str:
@@ -88,40 +71,55 @@ def rows_compatible(data: Mapping[str, Any]) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class EditorResult:
-    path: str  # the secret path inside the mount (for a new secret: what the user typed)
-    data: dict[str, Any]
+def pairs_to_dict(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    data: dict[str, str] = {}
+    for key, value in pairs:
+        if not key:
+            raise ValueError("every row needs a key")
+        if key in data:
+            raise ValueError(f"the key {visible(key)!r} appears twice")
+        data[key] = value
+    return data
+
+
+class StateCheckbox(Checkbox):
+    """A checkbox whose state reads as text: ``[x]`` on, ``[ ]`` off (not only a colour)."""
+
+    @property
+    def _button(self) -> Content:
+        return Content.assemble(("[x]" if self.value else "[ ]", self.get_visual_style("toggle--button")))
 
 
 class KeyValueRows(VerticalScroll):
-    """Editable key/value rows (used for secret data and for custom_metadata)."""
+    """Editable key/value rows (used for secret data and for custom_metadata).
 
-    def __init__(self, pairs: list[tuple[str, str]], *, masked: bool = False, id: str | None = None) -> None:
-        super().__init__(id=id)
+    The rows' fields take focus; the scrolling box itself does not (it would be a Tab stop that
+    shows nothing and swallows what is typed).
+    """
+
+    can_focus = False
+
+    def __init__(self, pairs: list[tuple[str, str]], *, masked: bool = False, widget_id: str | None = None) -> None:
+        super().__init__(id=widget_id)
         self._initial = pairs
         self.masked = masked
 
     def compose(self) -> ComposeResult:
         for key, value in self._initial or [("", "")]:
-            yield self._row(key, value)
+            yield self._row(key, value)[0]
 
-    def _row(self, key: str, value: str) -> Horizontal:
-        return Horizontal(
-            Input(key, placeholder="key", classes="kv-key"),
-            Input(value, placeholder="value", password=self.masked, classes="kv-value"),
-            Button("✕", classes="kv-remove", tooltip="Remove this row"),
-            classes="kv-row",
-        )
-
-    def add_row(self, key: str = "", value: str = "") -> None:
-        key_input = Input(key, placeholder="key", classes="kv-key")
+    def _row(self, key: str, value: str) -> tuple[Horizontal, Input]:
+        key_input = Input(key, placeholder="key", classes="kv-key", select_on_focus=False)
         row = Horizontal(
             key_input,
-            Input(value, placeholder="value", password=self.masked, classes="kv-value"),
+            Input(value, placeholder="value", password=self.masked, classes="kv-value", select_on_focus=False),
             Button("✕", classes="kv-remove", tooltip="Remove this row"),
             classes="kv-row",
         )
+        return row, key_input
+
+    def add_row(self, key: str = "", value: str = "") -> None:
+        row, key_input = self._row(key, value)
         self.mount(row)
         self.call_after_refresh(key_input.focus)
         self.call_after_refresh(self.scroll_end, animate=False)
@@ -137,7 +135,7 @@ class KeyValueRows(VerticalScroll):
 
     def set_pairs(self, pairs: list[tuple[str, str]]) -> None:
         self.remove_children()
-        self.mount_all([self._row(k, v) for k, v in (pairs or [("", "")])])
+        self.mount_all([self._row(k, v)[0] for k, v in (pairs or [("", "")])])
 
     def set_masked(self, masked: bool) -> None:
         self.masked = masked
@@ -148,31 +146,53 @@ class KeyValueRows(VerticalScroll):
     def _remove(self, event: Button.Pressed) -> None:
         event.stop()
         row = event.button.parent
-        if row is not None:
+        if isinstance(row, Widget):
             row.remove()
 
 
-def pairs_to_dict(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    data: dict[str, str] = {}
-    for key, value in pairs:
-        if not key:
-            raise ValueError("every row needs a key")
-        if key in data:
-            raise ValueError(f"the key {visible(key)!r} appears twice")
-        data[key] = value
-    return data
+class _FormDialog(Dialog[Any]):
+    """Escape in a text field leaves the field (to the dialog's buttons); a second escape cancels."""
+
+    CSS_PATH = CSS_FILE
+
+    def action_escape(self) -> None:
+        focused = self.focused
+        if isinstance(focused, (Input, TextArea)):
+            buttons = self.query(".dialog-buttons Button").results(Button)
+            first = next(iter(buttons), None)
+            if first is not None:
+                first.focus()
+            else:
+                self.set_focus(None)
+            return
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
-class SecretEditorScreen(ModalScreen[EditorResult | None]):
-    """Edit a secret's data as key/value rows or raw JSON. Dismisses with an :class:`EditorResult`."""
+@dataclass(frozen=True)
+class EditorResult:
+    path: str  # the secret path inside the mount (for a new secret: what the user typed)
+    data: dict[str, Any]
+    discard: bool = False  # the user threw the kept draft away
 
-    DEFAULT_CSS = EDITOR_CSS
+
+class SecretEditorScreen(_FormDialog):
+    """Edit a secret's data as key/value rows or raw JSON. Dismisses with an :class:`EditorResult`.
+
+    With ``submit`` the dialog stays open after Save: it calls ``submit(result)`` and waits for
+    :meth:`failed` (the error is shown in the form, nothing typed is lost) or :meth:`done`.
+    ``check_path`` says why a typed path cannot be used (None: it can).
+    """
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="editor.save"),
         Binding("f2", "toggle_mode", "Rows/JSON", priority=True, id="editor.mode"),
         Binding("ctrl+r", "reveal", "Reveal values", priority=True, id="editor.reveal"),
         Binding("ctrl+n", "add_row", "Add row", priority=True, id="editor.add_row"),
-        Binding("escape", "cancel", "Cancel", id="editor.cancel"),
+        Binding("ctrl+d", "discard", "Discard the draft", priority=True, id="editor.discard"),
+        Binding("escape", "escape", "Leave field / cancel", id="editor.cancel"),
     ]
 
     def __init__(
@@ -184,6 +204,9 @@ class SecretEditorScreen(ModalScreen[EditorResult | None]):
         path_editable: bool = False,
         note: str = "",
         mode: str = "rows",
+        from_draft: bool = False,
+        submit: Callable[[EditorResult], None] | None = None,
+        check_path: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
         self._title = title
@@ -195,47 +218,60 @@ class SecretEditorScreen(ModalScreen[EditorResult | None]):
         self.mode = mode if self._rows_ok else "json"
         self.masked = True
         self._start = self._data
+        self.from_draft = from_draft
+        self._submit = submit
+        self._check_path = check_path
+        self.busy = False
+        # The field the user starts in (typing there appends to the folder of a new path).
+        if path_editable:
+            self._start_in = "#editor-path"
+        else:
+            self._start_in = "#editor-rows .kv-value" if self.mode == "rows" else "#editor-json"
+
+    def on_mount(self) -> None:
+        start = next(iter(self.query(self._start_in)), None)  # a query, not query_one: never raises
+        if start is not None:
+            start.focus()
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="editor-box"):
-            yield Static(safe_text(self._title), classes="editor-title")
+        with Vertical(classes="dialog -calm -wide -tall editor"):
+            yield Static(safe_text(self._title), classes="dialog-title")
             if self._note:
-                yield Static(Text(visible(self._note, multiline=True)), classes="editor-note")
+                yield Static(Text(visible(self._note, multiline=True)), classes="dialog-note editor-note")
             if self._path_editable:
                 with Horizontal(classes="editor-path"):
                     yield Label("Path")
-                    yield Input(self._path, id="editor-path", placeholder="folder/name")
-            yield Static("", id="editor-mode", classes="editor-mode")
+                    yield Input(self._path, id="editor-path", placeholder="folder/name", select_on_focus=False)
+            yield Static(self._hint(), id="editor-mode", classes="editor-mode")
             with ContentSwitcher(initial=f"editor-{self.mode}", id="editor-switcher"):
                 pairs = [(k, v) for k, v in self._data.items()] if self._rows_ok else []
-                yield KeyValueRows(pairs, masked=True, id="editor-rows")
+                yield KeyValueRows(pairs, masked=True, widget_id="editor-rows")
                 yield TextArea(to_json_text(self._data) if self._data else "{\n  \n}", id="editor-json", soft_wrap=True)
-            yield Static("", id="editor-error", classes="editor-error")
-            with Horizontal(classes="editor-buttons"):
-                yield Button("Cancel", id="editor-cancel")
+            yield Static("", id="editor-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel (esc)", id="editor-cancel")
+                if self.from_draft:
+                    yield Button("Discard draft (ctrl+d)", id="editor-discard", variant="error")
                 yield Button("Save (ctrl+s)", id="editor-save", variant="primary")
 
-    def on_mount(self) -> None:
-        self._show_mode()
-        if self._path_editable:
-            self.query_one("#editor-path", Input).focus()
-        elif self.mode == "rows":
-            inputs = self.query(".kv-value").results(Input)
-            first = next(iter(inputs), None)
-            if first is not None:
-                first.focus()
-        else:
-            self.query_one("#editor-json", TextArea).focus()
-
-    def _show_mode(self) -> None:
+    def _hint(self) -> Text:
         if self.mode == "rows":
             hint = "Rows · F2 raw JSON · ctrl+n add row · ctrl+r " + ("reveal values" if self.masked else "mask values")
+        elif self._rows_ok:
+            hint = "Raw JSON · F2 rows"
         else:
-            hint = "Raw JSON · F2 rows" if self._rows_ok else "Raw JSON (nested values or control characters: rows mode is off)"
-        self.query_one("#editor-mode", Static).update(Text(hint))
+            hint = "Raw JSON (nested values or control characters: rows mode is off)"
+        return Text(hint)
+
+    def _show_mode(self) -> None:
+        self.query_one("#editor-mode", Static).update(self._hint())
 
     def _error(self, message: str) -> None:
         self.query_one("#editor-error", Static).update(Text(visible(message, multiline=True)))
+
+    @property
+    def error_text(self) -> str:
+        return str(self.query_one("#editor-error", Static).render())
 
     def current_data(self) -> dict[str, Any]:
         """What the user has now (raises ValueError with a human message if it is invalid)."""
@@ -274,13 +310,24 @@ class SecretEditorScreen(ModalScreen[EditorResult | None]):
         if self.mode == "rows":
             self.query_one("#editor-rows", KeyValueRows).add_row()
 
+    def conceal(self) -> None:
+        """The idle lock: mask the values again (the text typed stays)."""
+        if not self.masked:
+            self.action_reveal()
+
+    def typed_path(self) -> str:
+        return self.query_one("#editor-path", Input).value if self._path_editable else self._path
+
     @on(Button.Pressed, "#editor-save")
     def action_save(self) -> None:
-        path = self._path
-        if self._path_editable:
-            path = self.query_one("#editor-path", Input).value.strip()
-            if not path or path.endswith("/") or path.startswith("/") or "//" in path:
-                self._error("Give the secret a path such as team/app/name (no leading or trailing /).")
+        if self.busy:
+            return
+        path = self.typed_path()
+        if self._path_editable and self._check_path is not None:
+            problem = self._check_path(path)
+            if problem:
+                self._error(problem)
+                self.query_one("#editor-path", Input).focus()
                 return
         try:
             data = self.current_data()
@@ -290,85 +337,107 @@ class SecretEditorScreen(ModalScreen[EditorResult | None]):
         if not data:
             self._error("A secret needs at least one key.")
             return
-        self.dismiss(EditorResult(path=path, data=data))
+        result = EditorResult(path=path, data=data)
+        if self._submit is None:
+            self.dismiss(result)
+            return
+        self.busy = True
+        self.query_one("#editor-save", Button).disabled = True
+        self._error("")
+        self.query_one("#editor-mode", Static).update(Text(f"Saving {visible(path)}…"))
+        self._submit(result)
+
+    def failed(self, message: str) -> None:
+        """The write did not land: say why in the form; everything typed stays."""
+        self.busy = False
+        self.query_one("#editor-save", Button).disabled = False
+        self._show_mode()
+        self._error(message)
+
+    def done(self, result: EditorResult | None = None) -> None:
+        self.busy = False
+        self.dismiss(result)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "discard":
+            return self.from_draft
+        return True
+
+    @on(Button.Pressed, "#editor-discard")
+    def action_discard(self) -> None:
+        def decided(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(EditorResult(self.typed_path(), dict(self._start), discard=True))
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard this draft?", "The edit vault-tui kept for you is thrown away.", confirm_label="Discard"
+            ),
+            callback=decided,
+        )
 
     @on(Button.Pressed, "#editor-cancel")
     def action_cancel(self) -> None:
         try:
-            changed = self.current_data() != self._start
+            changed = self.current_data() != self._start or (self._path_editable and self.typed_path() != self._path)
         except ValueError:
             changed = True
         if not changed:
-            self.dismiss(None)
+            self.dismiss(None)  # nothing typed is lost (a kept draft stays kept)
             return
-        from ...screens.modals import ConfirmScreen
 
         def decided(discard: bool | None) -> None:
             if discard:
                 self.dismiss(None)
 
         self.app.push_screen(
-            ConfirmScreen("Discard your changes?", "Your edit to this secret has not been saved.", confirm_label="Discard"),
+            ConfirmScreen(
+                "Discard your changes?", "Your edit to this secret has not been saved.", confirm_label="Discard"
+            ),
             callback=decided,
         )
 
 
-@dataclass(frozen=True)
-class MetadataChange:
-    max_versions: int
-    cas_required: bool
-    delete_version_after: str
-    custom_metadata: dict[str, str]
-
-
-class MetadataEditorScreen(ModalScreen[MetadataChange | None]):
+class MetadataEditorScreen(_FormDialog):
     """Edit max_versions, cas_required, delete_version_after and custom_metadata."""
 
-    DEFAULT_CSS = EDITOR_CSS
+    AUTO_FOCUS = "#meta-max-versions"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True, id="metadata.save"),
         Binding("ctrl+n", "add_row", "Add custom key", priority=True, id="metadata.add_row"),
-        Binding("escape", "cancel", "Cancel", id="metadata.cancel"),
+        Binding("escape", "escape", "Leave field / cancel", id="metadata.cancel"),
     ]
 
-    def __init__(
-        self,
-        title: str,
-        *,
-        max_versions: int,
-        cas_required: bool,
-        delete_version_after: str,
-        custom_metadata: Mapping[str, str],
-    ) -> None:
+    def __init__(self, title: str, current: MetadataChange) -> None:
         super().__init__()
         self._title = title
-        self._max_versions = max_versions
-        self._cas_required = cas_required
-        self._delete_after = delete_version_after
-        self._custom = dict(custom_metadata)
+        self._current = current
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="editor-box"):
-            yield Static(safe_text(self._title), classes="editor-title")
-            yield Static("0 means the mount's default (max_versions) or never (delete_version_after).", classes="editor-note")
-            with Horizontal(classes="meta-field"):
-                yield Label("max_versions")
-                yield Input(str(self._max_versions), id="meta-max-versions", type="integer")
-            with Horizontal(classes="meta-field"):
-                yield Label("cas_required")
-                yield Switch(self._cas_required, id="meta-cas-required")
-            with Horizontal(classes="meta-field"):
-                yield Label("delete_version_after")
-                yield Input(self._delete_after, id="meta-delete-after", placeholder="e.g. 0s, 720h, 30m")
-            yield Static("custom_metadata", classes="editor-mode")
-            yield KeyValueRows(list(self._custom.items()), masked=False, id="meta-custom")
-            yield Static("", id="editor-error", classes="editor-error")
-            with Horizontal(classes="editor-buttons"):
-                yield Button("Cancel", id="meta-cancel")
+        current = self._current
+        with Vertical(classes="dialog -calm -wide -tall editor"):
+            yield Static(safe_text(self._title), classes="dialog-title")
+            yield Static(
+                "0 means the mount's default (max_versions) or never (delete_version_after).",
+                classes="dialog-note editor-note",
+                markup=False,
+            )
+            with VerticalScroll(classes="meta-fields", can_focus=False):
+                with Horizontal(classes="meta-field"):
+                    yield Label("max_versions")
+                    yield Input(str(current.max_versions), id="meta-max-versions", type="integer")
+                with Horizontal(classes="meta-field"):
+                    yield Label("cas_required")
+                    yield StateCheckbox("writes must give cas", current.cas_required, id="meta-cas-required")
+                with Horizontal(classes="meta-field"):
+                    yield Label("delete_version_after")
+                    yield Input(current.delete_version_after, id="meta-delete-after", placeholder="e.g. 0s, 720h, 30m")
+                yield Static("custom_metadata", classes="editor-mode")
+                yield KeyValueRows(list(current.custom_metadata.items()), masked=False, widget_id="meta-custom")
+            yield Static("", id="editor-error", classes="dialog-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Cancel (esc)", id="meta-cancel")
                 yield Button("Save (ctrl+s)", id="meta-save", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#meta-max-versions", Input).focus()
 
     def action_add_row(self) -> None:
         self.query_one("#meta-custom", KeyValueRows).add_row()
@@ -388,7 +457,7 @@ class MetadataEditorScreen(ModalScreen[MetadataChange | None]):
         self.dismiss(
             MetadataChange(
                 max_versions=max_versions,
-                cas_required=self.query_one("#meta-cas-required", Switch).value,
+                cas_required=self.query_one("#meta-cas-required", StateCheckbox).value,
                 delete_version_after=delete_after,
                 custom_metadata=custom,
             )
@@ -399,7 +468,7 @@ class MetadataEditorScreen(ModalScreen[MetadataChange | None]):
         self.dismiss(None)
 
 
-class ConflictScreen(ModalScreen[str]):
+class ConflictScreen(Dialog[str]):
     """A check-and-set conflict: what is on the server now (theirs) next to the user's edit (yours).
 
     Values stay masked until revealed. Dismisses with "edit" (reopen the editor with your text,
@@ -407,7 +476,7 @@ class ConflictScreen(ModalScreen[str]):
     edit stays as a draft on the secret).
     """
 
-    DEFAULT_CSS = EDITOR_CSS
+    CSS_PATH = CSS_FILE
     BINDINGS = [
         Binding("e", "choose('edit')", "Edit mine again", id="conflict.edit"),
         Binding("o", "choose('overwrite')", "Write mine over theirs", id="conflict.overwrite"),
@@ -437,24 +506,26 @@ class ConflictScreen(ModalScreen[str]):
         self.reveal_everything = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="editor-box -conflict"):
+        with Vertical(classes="dialog -wide -tall conflict"):
             title = Text("Check-and-set conflict: ", style="bold")
             title.append(visible(self._path))
-            yield Static(title, classes="editor-title")
+            yield Static(title, classes="dialog-title")
             yield Static(
                 Text(
                     "Someone changed this secret after you started editing. Nothing was written and your "
                     "edit is kept. Compare the two sides (v reveals a row, V all), then edit yours again "
                     "or write it over theirs."
                 ),
-                classes="editor-note",
+                classes="dialog-note editor-note",
             )
             yield DataTable(id="conflict-table", cursor_type="row", zebra_stripes=True)
-            with Horizontal(classes="editor-buttons"):
-                yield Button("Keep as draft (esc)", id="conflict-keep")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Keep draft (esc)", id="conflict-keep")
                 if self._can_overwrite:
-                    yield Button("Write mine over theirs (o)", id="conflict-overwrite", variant="warning")
-                yield Button("Edit mine again (e)", id="conflict-edit", variant="primary")
+                    yield Button("Overwrite theirs (o)", id="conflict-overwrite", variant="warning")
+                yield Button("Edit mine (e)", id="conflict-edit", variant="primary")
+
+    AUTO_FOCUS = "#conflict-table"
 
     def on_mount(self) -> None:
         table = self.query_one("#conflict-table", DataTable)
@@ -464,7 +535,6 @@ class ConflictScreen(ModalScreen[str]):
         table.add_column(Text(visible(self._yours_label)), key="yours")
         for entry in diff_data(self.theirs, self.yours, include_same=True):
             table.add_row(*self._cells(entry.key, entry.change), key=entry.key)
-        table.focus()
 
     def _cell(self, data: dict[str, Any], key: str) -> Text:
         if key not in data:
@@ -474,10 +544,14 @@ class ConflictScreen(ModalScreen[str]):
         return Text(mask(data[key]), style="dim")
 
     def _cells(self, key: str, change: Change) -> tuple[Text, Text, Text, Text]:
-        marker = {Change.ADDED: ("+", "green"), Change.REMOVED: ("-", "red"), Change.CHANGED: ("~", "yellow")}.get(
-            change, ("", "")
+        markers = {Change.ADDED: ("+", "green"), Change.REMOVED: ("-", "red"), Change.CHANGED: ("~", "yellow")}
+        marker, style = markers.get(change, ("", ""))
+        return (
+            Text(marker, style=style),
+            safe_text(key, limit=200),
+            self._cell(self.theirs, key),
+            self._cell(self.yours, key),
         )
-        return (Text(marker[0], style=marker[1]), safe_text(key, limit=200), self._cell(self.theirs, key), self._cell(self.yours, key))
 
     def _refresh_row(self, key: str) -> None:
         table = self.query_one("#conflict-table", DataTable)
@@ -496,6 +570,12 @@ class ConflictScreen(ModalScreen[str]):
 
     def action_reveal_all(self) -> None:
         self.reveal_everything = not self.reveal_everything
+        for key in set(self.theirs) | set(self.yours):
+            self._refresh_row(key)
+
+    def conceal(self) -> None:
+        """The idle lock: mask both sides again."""
+        self.revealed, self.reveal_everything = set(), False
         for key in set(self.theirs) | set(self.yours):
             self._refresh_row(key)
 
@@ -518,3 +598,10 @@ class ConflictScreen(ModalScreen[str]):
     @on(Button.Pressed, "#conflict-keep")
     def _keep(self) -> None:
         self.dismiss("keep")
+
+
+class ValueScreen(MessageScreen):
+    """One secret value, shown whole (an explicit reveal); the idle lock closes it."""
+
+    def conceal(self) -> None:
+        self.dismiss(None)

@@ -1,55 +1,79 @@
-"""The browser view: the path tree on the left, the secret-version pane on the right."""
+"""The secrets view: the path tree on the left, the secret-version pane on the right.
+
+Widgets post, the screen decides: the tree and the pane only read and render; every dialog and
+every write is the screen's (through its :class:`~.writes.WriteDesk`, planned by :mod:`.planner`).
+The screen also opens any path directly ("go to path": ``o``, ``:open PATH``, the palette and
+``--path``), greys out "new secret" where the token's policies forbid creating, and says why when
+a key that is hidden or greyed out is pressed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rich.text import Text
-from textual import on
+from textual import events, on
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static, Tree
 
 from ...context import vault_app
 from ...messages import MountsLoaded, VaultFailed
 from ...safe import visible
+from ...screens.modals import PromptScreen
+from ...vault import policies
+from ...vault.errors import BadPath
 from ...vault.gateway import Gateway
 from ...vault.models import Mount
+from ...vault.paths import resolve_full_path
 from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
 from ...worker import Call
+from . import render
 from .detail import SecretDetail
+from .planner import parent_folder
 from .tree import NodeRef, PathTree
+from .writes import CreateExplained, TheirsRead, WriteDesk, WriteDone, WriteFailed
 
 # Engines whose roles issue leased credentials at <mount>/creds/<role>.
-CREDS_ENGINES = frozenset({"database", "aws", "azure", "gcp", "rabbitmq", "nomad", "consul", "kubernetes", "ldap", "mongodbatlas", "terraform"})
+CREDS_ENGINES = frozenset(
+    {
+        "database",
+        "aws",
+        "azure",
+        "gcp",
+        "rabbitmq",
+        "nomad",
+        "consul",
+        "kubernetes",
+        "ldap",
+        "mongodbatlas",
+        "terraform",
+    }
+)
+READ_ONLY_NEW = "read-only mode: vault-tui makes no changes (--read-only or the profile's read_only)"
 
 
 class Breadcrumb(Static):
-    """``secret/ › team › app › db`` for the node under the cursor."""
+    """``secret/ › team › app › db`` for the node under the cursor: long names in full (up to 3 lines)."""
 
     def __init__(self) -> None:
         super().__init__("", markup=False, id="breadcrumb")
+        self.plain = ""
 
     def show(self, ref: NodeRef | None) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        if ref is None or ref.mount is None:
-            text.append("/", style="dim")
-        else:
-            text.append(visible(ref.mount.path), style="bold")
-            parts = [p for p in ref.path.split("/") if p]
-            for index, part in enumerate(parts):
-                text.append(" › ", style="dim")
-                last = index == len(parts) - 1
-                text.append(visible(part), style="bold" if last else "")
-            text.append(f"   ({ref.mount.kind_label})", style="dim")
-        self.update(text)
+        line = render.breadcrumb(ref.mount if ref is not None else None, ref.path if ref is not None else "")
+        self.plain = line.plain
+        self.update(line)
 
 
-class BrowserScreen(Screen[None]):
+class SecretsScreen(Screen[None]):
     VIEW_TITLE = "Secrets browser"
     CSS_PATH = Path(__file__).parent / "secrets.tcss"
     BINDINGS = [
@@ -57,9 +81,25 @@ class BrowserScreen(Screen[None]):
         Binding("escape", "clear_filter", "Back / clear filter", show=False, id="browser.back"),
         Binding("R", "reload", "Reload mounts", show=False, id="browser.reload"),
         Binding("n", "new_secret", "New secret", id="browser.new"),
+        Binding("o", "open_path", "Go to path", id="browser.open"),
         Binding("tab", "focus_next_pane", "Switch pane", show=False, id="browser.next_pane"),
         Binding("g", "generate_credentials", "Credentials", id="browser.generate"),
     ]
+
+    @dataclass
+    class AclLoaded(Message):
+        """What the token's policies grant (None: the server would not say)."""
+
+        acl: policies.ResultantAcl | None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = WriteDesk(self)
+        self.acl: policies.ResultantAcl | None = None
+        self._shown: NodeRef | None = None
+        self.notes: dict[str, str] = {}  # full folder path -> a note for the pane when it shows that folder
+        self._listed_for: tuple[str | None, str | None] | None = None  # (namespace, profile) of the tree
+        self._fresh = False  # the next listing starts the tree afresh (another namespace or profile)
 
     def compose(self) -> ComposeResult:
         yield SessionBar()
@@ -76,42 +116,89 @@ class BrowserScreen(Screen[None]):
         self.query_one(PathTree).loading = True
         self.reload()
 
-    # -- mounts -------------------------------------------------------------------------------
+    @property
+    def path_tree(self) -> PathTree:
+        return self.query_one(PathTree)
+
+    @property
+    def detail(self) -> SecretDetail:
+        return self.query_one(SecretDetail)
+
+    # -- mounts and the token's policies ---------------------------------------------------------
+    def _where(self) -> tuple[str | None, str | None]:
+        session = vault_app(self).session
+        return (session.namespace, session.profile)
+
     def reload(self) -> None:
-        vault_app(self).worker.submit(
-            Call(Gateway.mounts),
+        """List the mounts again (and what the token's policies grant). After the server came back
+        the user keeps their place; after a namespace or profile switch the tree starts afresh."""
+        if self._listed_for is not None and self._listed_for != self._where():
+            self._fresh = True
+        worker = vault_app(self).worker
+        worker.submit(Call(Gateway.mounts), to=self, done=MountsLoaded, action="listing mounts", key="browser:mounts")
+        worker.submit(
+            Call(policies.resultant_acl),
             to=self,
-            done=MountsLoaded,
-            action="listing mounts",
-            key="browser:mounts",
+            done=SecretsScreen.AclLoaded,
+            failed=lambda _error: SecretsScreen.AclLoaded(None),
+            action="reading what your policies grant",
+            key="browser:acl",
         )
 
     def action_reload(self) -> None:
-        self.query_one(PathTree).loading = True
+        self.path_tree.loading = True
         self.reload()
 
     @on(MountsLoaded)
     def _mounts_loaded(self, message: MountsLoaded) -> None:
         message.stop()
-        tree = self.query_one(PathTree)
+        tree = self.path_tree
+        place = None if self._fresh else self._cursor_ref()
+        self._listed_for, self._fresh = self._where(), False
         tree.loading = False
-        tree.set_mounts(message.mounts)
-        tree.focus()
+        tree.set_mounts(message.mounts, keep_place=place is not None)
+        tree.set_acl(self.acl)
+        if place is None or self.focused is None:
+            tree.focus()  # the first listing; a reload leaves the focus where the user has it
         initial = vault_app(self).config.initial_path
         if initial:
             vault_app(self).config.initial_path = None
-            if not tree.open_path(initial):
-                self.notify(f"No mount matches --path {visible(initial)}", severity="warning", markup=False)
+            self._shown = None
+            self.open_path(initial, origin="--path")
+        elif place is not None and place.mount is not None:
+            self._back_to(place)
+        else:
+            self._shown = None
+
+    def _back_to(self, place: NodeRef) -> None:
+        """After a reload: the same node again, and the pane reread on the same tab."""
+        mount = self.path_tree.mount_named(place.mount.path) if place.mount is not None else None
+        if mount is None:
+            self._shown = None
+            return
+        path = place.path if place.kind in ("secret", "folder", "mount") else place.folder
+        detail = self.detail
+        if place.kind == "secret" and detail.is_showing(mount.path, path):
+            detail.refresh_after_write(keep_version=True, has_draft=self.writes.has_draft(mount.path, path))
+        else:
+            self._shown = None
+        self.path_tree.reveal(mount, path)
 
     @on(VaultFailed)
     def _failed(self, message: VaultFailed) -> None:
         if message.key == "browser:mounts":
             message.stop()
-            tree = self.query_one(PathTree)
-            tree.loading = False
+            self.path_tree.loading = False
             vault_app(self).report_error(message.error, "listing mounts")
 
-    # -- selection ----------------------------------------------------------------------------
+    @on(AclLoaded)
+    def _acl_loaded(self, message: AclLoaded) -> None:
+        message.stop()
+        self.acl = message.acl
+        self.path_tree.set_acl(message.acl)
+        self.refresh_bindings()
+
+    # -- selection ---------------------------------------------------------------------------------
     @on(PathTree.PathChosen, "#paths")
     def _chosen(self, message: PathTree.PathChosen) -> None:
         ref = message.ref
@@ -119,40 +206,90 @@ class BrowserScreen(Screen[None]):
             return  # the hidden root node: nothing to show
         self.query_one(Breadcrumb).show(ref)
         self.refresh_bindings()
-        detail = self.query_one(SecretDetail)
+        if ref == self._shown:
+            return  # the same node again (a listing or a rebuild moved it): keep the pane as it is
+        self._shown = ref
+        detail = self.detail
         if ref.mount is None:
             detail.clear()
         elif ref.kind == "secret":
-            detail.show_secret(ref.mount, ref.path)
+            detail.show_secret(ref.mount, ref.path, has_draft=self.writes.has_draft(ref.mount.path, ref.path))
         elif ref.kind == "mount":
-            detail.show_mount(ref.mount)
-        elif ref.kind == "folder":
-            detail.show_folder(ref.mount, ref.path)
+            detail.show_mount(ref.mount, note=self.notes.pop(ref.mount.path, ""))
+        elif ref.kind == "hint":
+            note = f"Your policies grant paths under {ref.mount.path}{ref.folder} that cannot be listed here."
+            detail.show_folder(ref.mount, ref.folder, note=note + "\nPress o and type the full path to open one.")
+        else:
+            detail.show_folder(ref.mount, ref.folder, note=self.notes.pop(ref.mount.path + ref.folder, ""))
 
     @on(Tree.NodeSelected, "#paths")
     def _selected(self, event: Tree.NodeSelected[NodeRef]) -> None:
         """``enter`` on a secret moves into the detail pane, where its keys act on it."""
         ref = event.node.data
         if ref is not None and ref.kind == "secret":
-            tables = self.query_one(SecretDetail).query("#data-table")
+            tables = self.detail.query("#data-table")
             if tables:
                 tables.first().focus()
 
-    @on(SecretDetail.SecretWritten)
-    def _written(self, message: SecretDetail.SecretWritten) -> None:
-        self._refresh_parent(message.mount, message.path)
+    def _cursor_ref(self) -> NodeRef | None:
+        node = self.path_tree.cursor_node
+        return node.data if node is not None else None
 
-    @on(SecretDetail.SecretDeleted)
-    def _deleted(self, message: SecretDetail.SecretDeleted) -> None:
-        self._refresh_parent(message.mount, message.path)
+    def conceal(self) -> None:
+        """The idle lock: nothing revealed stays on screen."""
+        self.detail.conceal()
 
-    def _refresh_parent(self, mount: Mount, path: str) -> None:
-        folder = path.rstrip("/").rsplit("/", 1)[0] + "/" if "/" in path.rstrip("/") else ""
-        tree = self.query_one(PathTree)
-        if tree.index.is_loaded(mount.path, folder):
-            tree.refresh_folder(mount, folder)
+    # -- go to path ---------------------------------------------------------------------------------
+    def open_path(self, full: str, *, origin: str = "") -> bool:
+        """Select ``full`` (``secret/app/db``, ``secret/data/app/db``, ``secret/app/``) in the tree,
+        adding the missing nodes without listing its parents. Says why when it cannot."""
+        text = full.strip()
+        where = f"{origin} {visible(text)}" if origin else visible(text)
+        try:
+            mount, inner = resolve_full_path(text, list(self.path_tree.mounts))
+        except BadPath as error:
+            self.notify(f"Cannot open {where}: {visible(str(error))}", severity="warning", markup=False, timeout=10)
+            return False
+        box = self.query_one("#tree-filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.path_tree.apply_filter("")
+        if self.path_tree.reveal(mount, inner) is None:
+            self.notify(f"Cannot open {where}: the mount is not shown here.", severity="warning", markup=False)
+            return False
+        self.path_tree.focus()
+        return True
 
-    # -- actions ------------------------------------------------------------------------------
+    def action_open_path(self) -> None:
+        ref = self._cursor_ref()
+        start = ref.mount.path + ref.folder if ref is not None and ref.mount is not None else ""
+
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                self.open_path(path)
+
+        prompt = "A mount and a path (secret/app/db, or secret/data/app/db); its folders need not be listable."
+        self.app.push_screen(PromptScreen("Go to path", prompt, start, placeholder="secret/app/db"), callback=chosen)
+
+    def command_open(self, rest: str) -> None:
+        """``:open PATH`` (``:open`` alone asks for the path)."""
+        if rest.strip():
+            self.open_path(rest)
+        else:
+            self.action_open_path()
+
+    def palette_commands(self) -> list[tuple[str, Callable[[], Any], str]]:
+        return [
+            (
+                "Secrets: go to path (o)",
+                self.action_open_path,
+                "Open any secret or folder by its path, without listing",
+            ),
+            ("Secrets: new secret (n)", self.action_new_secret, "Create a secret in the folder under the cursor"),
+        ]
+
+    # -- filter --------------------------------------------------------------------------------------
     def action_filter(self) -> None:
         box = self.query_one("#tree-filter", Input)
         box.display = True
@@ -160,16 +297,16 @@ class BrowserScreen(Screen[None]):
 
     @on(Input.Changed, "#tree-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(PathTree).apply_filter(event.value)
+        self.path_tree.apply_filter(event.value)
 
     @on(Input.Submitted, "#tree-filter")
     def _filter_submitted(self) -> None:
-        self.query_one(PathTree).focus()
+        self.path_tree.focus()
 
     def action_clear_filter(self) -> None:
-        """``esc``: clear the filter, or go back from the detail pane to the tree."""
+        """``esc``: clear the filter (keeping the node under the cursor), or go back to the tree."""
         box = self.query_one("#tree-filter", Input)
-        tree = self.query_one(PathTree)
+        tree = self.path_tree
         if box.display:
             box.value = ""
             box.display = False
@@ -178,30 +315,35 @@ class BrowserScreen(Screen[None]):
         elif not tree.has_focus:
             tree.focus()
 
-    def action_new_secret(self) -> None:
-        if vault_app(self).config.read_only:
-            self.notify("Read-only mode: creating secrets is disabled.", severity="warning", markup=False)
-            return
-        tree = self.query_one(PathTree)
-        node = tree.cursor_node
-        ref = node.data if node is not None else None
+    # -- new secret and credentials ---------------------------------------------------------------
+    def _new_secret_target(self) -> tuple[Mount, str] | str:
+        """Where ``n`` creates, or why it cannot."""
+        ref = self._cursor_ref()
+        if vault_app(self).session.read_only:
+            return READ_ONLY_NEW
         if ref is None or ref.mount is None or not ref.mount.is_kv:
-            self.notify("Select a KV mount or folder first.", severity="warning", markup=False)
-            return
-        folder = ref.path if ref.kind in ("mount", "folder") else (ref.path.rsplit("/", 1)[0] + "/" if "/" in ref.path else "")
-        self.query_one(SecretDetail).new_secret(ref.mount, folder)
+            return "select a KV mount or folder first"
+        folder = ref.folder
+        if self.acl is not None and not policies.can_create_under(self.acl, ref.mount, folder):
+            need = "create on " + ref.mount.path + ("data/" if ref.mount.kind.value == "kv2" else "") + folder
+            return f"your policies do not allow creating secrets in {ref.mount.path}{folder} (needs {need}…)"
+        return ref.mount, folder
 
-    def _cursor_mount(self) -> Mount | None:
-        node = self.query_one(PathTree).cursor_node
-        ref = node.data if node is not None else None
-        return ref.mount if ref is not None else None
+    def action_new_secret(self) -> None:
+        target = self._new_secret_target()
+        if isinstance(target, str):
+            self.notify(f"New secret: {visible(target)}.", severity="warning", markup=False)
+            return
+        self.writes.new_secret(*target)
 
     def action_generate_credentials(self) -> None:
         """On a database (or other creds-issuing) mount: pick a role and issue credentials."""
-        mount = self._cursor_mount()
+        ref = self._cursor_ref()
+        mount = ref.mount if ref is not None else None
         if mount is None or mount.is_kv:
             self.notify("Select a database mount to generate credentials.", severity="warning", markup=False)
             return
+
         def start(screen: Screen[Any]) -> None:
             generate = getattr(screen, "action_generate", None)
             if callable(generate):
@@ -210,17 +352,102 @@ class BrowserScreen(Screen[None]):
         vault_app(self).show_view("leases", then=start)
 
     def action_focus_next_pane(self) -> None:
-        tree = self.query_one(PathTree)
+        tree = self.path_tree
         if tree.has_focus:
-            self.query_one(SecretDetail).focus()
+            self.detail.focus()
             self.focus_next()
         else:
             tree.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("new_secret", "generate_credentials") and vault_app(self).config.read_only:
+        if action in ("new_secret", "generate_credentials") and vault_app(self).session.read_only:
             return False
+        if action == "new_secret":
+            return None if isinstance(self._new_secret_target(), str) else True
         if action == "generate_credentials":
-            mount = self._cursor_mount()
-            return True if mount is not None and mount.type in CREDS_ENGINES else None
+            ref = self._cursor_ref()
+            return True if ref is not None and ref.mount is not None and ref.mount.type in CREDS_ENGINES else None
         return True
+
+    def refusal_reason(self, action: str) -> str | None:
+        if action == "new_secret":
+            target = self._new_secret_target()
+            return target if isinstance(target, str) else None
+        if action == "generate_credentials":
+            return "select a database (or other credentials) mount first"
+        return None
+
+    # -- a key that is hidden or greyed out says why -------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """Before the bindings run: if the key's first binding is refused, say why (and stop it)."""
+        for namespace, bindings in self._modal_binding_chain:
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                if binding.priority:
+                    continue
+                _target, action, parameters = parse_action(binding.action)
+                state = namespace.check_action(action, parameters)
+                if state:
+                    return  # it will run
+                explain = getattr(namespace, "refusal_reason", None)
+                reason = explain(action) if callable(explain) else None
+                if not reason:
+                    continue
+                event.stop()
+                event.prevent_default()
+                title = binding.description or action
+                self.notify(f"{visible(title)}: {visible(reason)}.", severity="warning", markup=False, timeout=6)
+                return
+
+    # -- intents of the pane: the screen decides --------------------------------------------------
+    @on(SecretDetail.EditRequested)
+    def _edit(self, message: SecretDetail.EditRequested) -> None:
+        self.writes.edit(message.shown)
+
+    @on(SecretDetail.PatchRequested)
+    def _patch(self, message: SecretDetail.PatchRequested) -> None:
+        self.writes.patch(message.shown, message.key)
+
+    @on(SecretDetail.RollbackRequested)
+    def _rollback(self, message: SecretDetail.RollbackRequested) -> None:
+        self.writes.rollback(message.shown, message.target)
+
+    @on(SecretDetail.VersionsActionRequested)
+    def _versions(self, message: SecretDetail.VersionsActionRequested) -> None:
+        self.writes.versions(message.shown, message.action, message.versions)
+
+    @on(SecretDetail.DeleteAllRequested)
+    def _delete_all(self, message: SecretDetail.DeleteAllRequested) -> None:
+        self.writes.delete_all(message.shown)
+
+    @on(SecretDetail.MetadataRequested)
+    def _metadata(self, message: SecretDetail.MetadataRequested) -> None:
+        self.writes.metadata(message.shown)
+
+    @on(SecretDetail.ValueViewRequested)
+    def _view_value(self, message: SecretDetail.ValueViewRequested) -> None:
+        self.writes.view_value(message.title, message.value)
+
+    def new_secret(self, mount: Mount, folder: str) -> None:
+        """Open the new-secret form for ``folder`` of ``mount`` (as ``n`` does there)."""
+        self.writes.new_secret(mount, parent_folder(folder))
+
+    # -- write replies -------------------------------------------------------------------------
+    @on(WriteDone)
+    def _write_done(self, message: WriteDone) -> None:
+        message.stop()
+        self.writes.done(message.job, message.result)
+
+    @on(WriteFailed)
+    def _write_failed(self, message: WriteFailed) -> None:
+        message.stop()
+        self.writes.failed(message.job, message.error)
+
+    @on(TheirsRead)
+    def _theirs_read(self, message: TheirsRead) -> None:
+        message.stop()
+        self.writes.conflict(message.job, message.theirs)
+
+    @on(CreateExplained)
+    def _create_explained(self, message: CreateExplained) -> None:
+        message.stop()
+        self.writes.explain_create(message.job, message.message, message.reason)

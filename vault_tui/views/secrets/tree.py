@@ -2,9 +2,15 @@
 
 * Expanding a folder shows a "loading…" child at once and asks the worker for the listing.
   On OpenBao the listing arrives page by page (paginated LIST), so huge folders fill in
-  progressively without freezing input.
-* A 403 marks the node "no access"; the rest of the tree carries on.
-* Every label is built from ``safe_text``: server names are never markup.
+  progressively without freezing input. A refresh updates the children in place, so the cursor
+  stays on the node it was on.
+* A 403 marks the node "no access" and shows, below it, what the token's policies grant there
+  (from ``sys/internal/ui/resultant-acl``, see :meth:`PathTree.set_acl`); the rest of the tree
+  carries on.
+* :meth:`PathTree.reveal` opens any path without listing its parents: the missing nodes are added
+  and kept ("pinned") whatever later listings say.
+* Labels are built from ``visible``: server names are never markup; long names are shortened in
+  the middle (the breadcrumb shows them whole), and the tree scrolls sideways to the cursor.
 """
 
 from __future__ import annotations
@@ -26,21 +32,35 @@ from ...safe import visible
 from ...vault import kv
 from ...vault.errors import PermissionDenied, VaultError
 from ...vault.models import Mount
+from ...vault.policies import ResultantAcl, readable_under
 from ...worker import Call
-from .tree_model import PathIndex
+from .render import NAME_LIMIT, shorten_middle
+from .tree_model import PathIndex, ancestors, granted_names
 
 CHUNK = 250  # children added per event-loop turn
+PLACEHOLDERS = frozenset({"loading", "denied", "empty", "error"})
 
 
 @dataclass(frozen=True)
 class NodeRef:
-    kind: str  # "mount" | "folder" | "secret" | "loading" | "denied" | "error" | "empty"
+    kind: str  # "mount" | "folder" | "secret" | "hint" | "loading" | "denied" | "error" | "empty"
     mount: Mount | None = None
     path: str = ""  # inside the mount; folders end in "/"
 
     @property
     def full_path(self) -> str:
         return (self.mount.path if self.mount else "") + self.path
+
+    @property
+    def folder(self) -> str:
+        """The folder this node is in (a folder's own path for mounts, folders and status leaves)."""
+        if self.kind in ("secret", "hint"):
+            return self.path.rsplit("/", 1)[0] + "/" if "/" in self.path else ""
+        return self.path
+
+
+def _name(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1] + ("/" if path.endswith("/") else "")
 
 
 class PathTree(Tree[NodeRef]):
@@ -50,23 +70,21 @@ class PathTree(Tree[NodeRef]):
         Binding("left,h", "collapse_node", "Close", show=False, id="tree.collapse"),
     ]
 
+    @dataclass
     class Loaded(Message):
         """A folder listing (or one page of it) arrived."""
 
-        def __init__(self, mount: Mount, folder: str, keys: tuple[str, ...], first: bool, last: bool) -> None:
-            super().__init__()
-            self.mount = mount
-            self.folder = folder
-            self.keys = keys
-            self.first = first
-            self.last = last
+        mount: Mount
+        folder: str
+        keys: tuple[str, ...]
+        first: bool
+        last: bool
 
+    @dataclass
     class ListFailed(Message):
-        def __init__(self, mount: Mount, folder: str, error: VaultError) -> None:
-            super().__init__()
-            self.mount = mount
-            self.folder = folder
-            self.error = error
+        mount: Mount
+        folder: str
+        error: VaultError
 
     class PathChosen(Message):
         """The cursor moved to a node (for the breadcrumb and the detail pane)."""
@@ -87,34 +105,50 @@ class PathTree(Tree[NodeRef]):
         self.index = PathIndex()
         self.mounts: tuple[Mount, ...] = ()
         self.filter_text = ""
+        self.acl: ResultantAcl | None = None
         self._folder_nodes: dict[tuple[str, str], TreeNode[NodeRef]] = {}
-        self._pending_select: str | None = None
+        self._quiet: set[int] = set()  # nodes expanded by a filtered rebuild (not the user's doing)
+        self._moving_to: TreeNode[NodeRef] | None = None  # where the cursor goes after the next refresh
+        self._place: NodeRef | None = None  # the node the user was on when the filter started
+        self.picked = False  # the user came into the filtered tree (its cursor is now their place)
 
     # -- labels -------------------------------------------------------------------------------
     @staticmethod
     def label_for(ref: NodeRef, name: str = "") -> Text:
+        shown = shorten_middle(visible(name), NAME_LIMIT)
         if ref.kind == "mount" and ref.mount is not None:
             # KV mounts get the tree's expand icon; others a bullet of the same width, to align.
             text = Text("" if ref.mount.is_kv else "• ", style="dim")
-            text.append(visible(ref.mount.path), style="bold")
+            text.append(shorten_middle(visible(ref.mount.path), NAME_LIMIT), style="bold")
             text.append(f"  {ref.mount.kind_label}", style="dim")
             return text
         if ref.kind == "folder":
-            return Text(visible(name), style="bold")
+            return Text(shown, style="bold")
         if ref.kind == "secret":
-            return Text(visible(name))
+            return Text(shown)
+        if ref.kind == "hint":
+            if name == "*":
+                return Text("(anything here: o opens a path)", style="dim italic")
+            return Text(f"{shown} (names starting so: o opens one)", style="dim italic")
         if ref.kind == "loading":
             return Text("loading…", style="dim italic")
         if ref.kind == "denied":
-            return Text("no access (403)", style="red")
+            return Text(name or "no access (403)", style="red")
         if ref.kind == "empty":
             return Text("(empty)", style="dim italic")
-        return Text(visible(name), style="red")
+        return Text(shown, style="red")
 
     # -- mounts -------------------------------------------------------------------------------
-    def set_mounts(self, mounts: tuple[Mount, ...]) -> None:
-        self.mounts = tuple(m for m in mounts if not m.is_auth and m.type not in ("system", "identity"))
+    def set_mounts(self, mounts: tuple[Mount, ...], *, keep_place: bool = False) -> None:
+        """Show these mounts (the browsable ones). With ``keep_place`` (a reload), folders that were
+        open are opened again as their listings arrive, and paths opened directly stay."""
+        self.mounts = tuple(m for m in mounts if m.browsable)
+        paths = {m.path for m in self.mounts}
+        old = self.index
         self.index = PathIndex()
+        if keep_place:
+            self.index.expanded = {key for key in old.expanded if key[0] in paths}
+            self.index.pinned = {key for key in old.pinned if key[0] in paths}
         self._folder_nodes.clear()
         self.clear()
         for mount in self.mounts:
@@ -122,44 +156,71 @@ class PathTree(Tree[NodeRef]):
             if mount.is_kv:
                 node = self.root.add(self.label_for(ref), data=ref, allow_expand=True)
                 self._folder_nodes[(mount.path, "")] = node
+                if (mount.path, "") in self.index.expanded:
+                    node.expand()
             else:
                 self.root.add_leaf(self.label_for(ref), data=ref)
         self.root.expand()
 
     def mount_named(self, path: str) -> Mount | None:
         path = path if path.endswith("/") else path + "/"
-        for mount in self.mounts:
-            if mount.path == path:
-                return mount
-        return None
+        return next((mount for mount in self.mounts if mount.path == path), None)
+
+    def set_acl(self, acl: ResultantAcl | None) -> None:
+        """What the token's policies grant: shown under folders it cannot list."""
+        self.acl = acl
+        for mount_path, folder in list(self.index.denied):
+            mount = self.mount_named(mount_path)
+            if mount is not None:
+                self.index.granted[(mount_path, folder)] = self._granted(mount, folder)
+                node = self._folder_nodes.get((mount_path, folder))
+                if node is not None and not self.filter_text:
+                    self._fill(node, mount, folder)
+
+    def _granted(self, mount: Mount, folder: str) -> tuple[str, ...]:
+        if self.acl is None:
+            return ()
+        return granted_names(readable_under(self.acl, mount), folder)
 
     # -- lazy loading -------------------------------------------------------------------------
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         ref = event.node.data
-        if ref is None or ref.kind not in ("mount", "folder") or ref.mount is None:
+        if id(event.node) in self._quiet:
+            self._quiet.discard(id(event.node))
             return
+        if ref is None or ref.kind not in ("mount", "folder") or ref.mount is None or self.filter_text:
+            return
+        if self._folder_nodes.get((ref.mount.path, ref.path)) is not event.node:
+            return  # a node of a tree rebuilt since (the filter changed)
         self.index.expanded.add((ref.mount.path, ref.path))
-        if self.filter_text:
-            return
-        if not self.index.is_loaded(ref.mount.path, ref.path) and not self._is_loading(event.node):
+        known = self.index.is_loaded(ref.mount.path, ref.path) or (ref.mount.path, ref.path) in self.index.denied
+        if not known and not self._is_loading(event.node):
             self.load_folder(event.node)
 
     @on(Tree.NodeCollapsed)
     def _collapsed(self, event: Tree.NodeCollapsed[NodeRef]) -> None:
         ref = event.node.data
-        if ref is not None and ref.mount is not None:
+        if ref is None or ref.mount is None or self.filter_text:
+            return
+        if self._folder_nodes.get((ref.mount.path, ref.path)) is event.node:
             self.index.expanded.discard((ref.mount.path, ref.path))
 
     def _is_loading(self, node: TreeNode[NodeRef]) -> bool:
         return any(child.data is not None and child.data.kind == "loading" for child in node.children)
 
+    @staticmethod
+    def _real_children(node: TreeNode[NodeRef]) -> list[TreeNode[NodeRef]]:
+        return [c for c in node.children if c.data is not None and c.data.kind not in PLACEHOLDERS]
+
     def load_folder(self, node: TreeNode[NodeRef]) -> None:
+        """List a folder. A folder that already shows children keeps them until the listing lands."""
         ref = node.data
         assert ref is not None and ref.mount is not None
         mount, folder = ref.mount, ref.path
-        node.remove_children()
-        node.add_leaf(self.label_for(NodeRef("loading")), data=NodeRef("loading", mount, folder))
+        if not self._real_children(node):
+            node.remove_children()
+            node.add_leaf(self.label_for(NodeRef("loading")), data=NodeRef("loading", mount, folder))
         self._folder_nodes[(mount.path, folder)] = node
         vault_app(self).worker.submit_pages(
             Call(kv.iter_pages, mount.kind, mount.path, folder),
@@ -171,6 +232,10 @@ class PathTree(Tree[NodeRef]):
             key=f"list:{mount.path}{folder}",
         )
 
+    def _node(self, mount: Mount, folder: str) -> TreeNode[NodeRef] | None:
+        node = self._folder_nodes.get((mount.path, folder))
+        return node if node is not None and node.tree is self else None
+
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:
         message.stop()
@@ -178,57 +243,115 @@ class PathTree(Tree[NodeRef]):
         # The index is the truth; the nodes are a view of it (they may be filtered away now).
         if message.first:
             self.index.set_children(mount.path, folder, ())
+            self.index.granted.pop((mount.path, folder), None)
         if message.keys:
             self.index.add_children(mount.path, folder, message.keys)
-        node = self._folder_nodes.get((mount.path, folder))
-        if node is not None and node.tree is self:
-            if message.first:
-                node.remove_children()
-            if message.keys and not self.filter_text:
-                await self._add_children(node, mount, folder, message.keys)
-            if message.last and message.first and not message.keys:
-                node.remove_children()
-                node.add_leaf(self.label_for(NodeRef("empty")), data=NodeRef("empty", mount, folder))
+        node = self._node(mount, folder)
+        if node is not None and not self.filter_text:
+            progressive = not self._real_children(node)
+            if progressive and message.keys:
+                if self._is_loading(node) or message.first:
+                    node.remove_children()
+                await self._add_key_nodes(node, mount, folder, message.keys)
+            if message.last:
+                self._fill(node, mount, folder)
         if message.last and self.filter_text:
             self._rebuild()  # new keys may match the filter
-        if message.last:
-            self._continue_pending()
 
-    async def _add_children(self, node: TreeNode[NodeRef], mount: Mount, folder: str, keys: tuple[str, ...]) -> None:
+    async def _add_key_nodes(self, node: TreeNode[NodeRef], mount: Mount, folder: str, keys: tuple[str, ...]) -> None:
         for start in range(0, len(keys), CHUNK):
             for key in keys[start : start + CHUNK]:
-                if key.endswith("/"):
-                    ref = NodeRef("folder", mount, folder + key)
-                    child = node.add(self.label_for(ref, key), data=ref, allow_expand=True)
-                    self._folder_nodes[(mount.path, folder + key)] = child
-                else:
-                    ref = NodeRef("secret", mount, folder + key)
-                    node.add_leaf(self.label_for(ref, key), data=ref)
+                self._add_key_node(node, mount, folder, key, append=True)
             if start + CHUNK < len(keys):
                 await asyncio.sleep(0)
+
+    def _ref_for(self, mount: Mount, folder: str, key: str) -> NodeRef:
+        hint = key.endswith("*") and key in self.index.granted.get((mount.path, folder), ())
+        if hint:
+            return NodeRef("hint", mount, folder + key)
+        return NodeRef("folder" if key.endswith("/") else "secret", mount, folder + key)
+
+    def _add_key_node(
+        self,
+        node: TreeNode[NodeRef],
+        mount: Mount,
+        folder: str,
+        key: str,
+        *,
+        after: TreeNode[NodeRef] | None = None,
+        append: bool = False,
+    ) -> TreeNode[NodeRef]:
+        """Add one child: at the end (``append``), after ``after``, or in sorted place."""
+        ref = self._ref_for(mount, folder, key)
+        position: dict[str, Any] = {}
+        if after is not None:
+            position["after"] = after
+        elif not append:
+            later = next(
+                (
+                    c
+                    for c in node.children
+                    if c.data is not None and c.data.kind not in PLACEHOLDERS and c.data.path > ref.path
+                ),
+                None,
+            )
+            if later is not None:
+                position["before"] = later
+        if ref.kind == "folder":
+            child = node.add(self.label_for(ref, key), data=ref, allow_expand=True, **position)
+            self._folder_nodes[(mount.path, ref.path)] = child
+            if (mount.path, ref.path) in self.index.expanded and not self.filter_text:
+                child.expand()  # it was open before a reload: open it again
+        else:
+            child = node.add_leaf(self.label_for(ref, key), data=ref, **position)
+        return child
+
+    def _fill(self, node: TreeNode[NodeRef], mount: Mount, folder: str) -> None:
+        """Make ``node``'s children what the index says, keeping the nodes that stay (and the cursor)."""
+        keys = self.index.keys_under(mount.path, folder) or ()
+        wanted = {folder + key: key for key in keys}
+        existing: dict[str, TreeNode[NodeRef]] = {}
+        for child in list(node.children):
+            ref = child.data
+            if ref is None or ref.kind in PLACEHOLDERS or ref.path not in wanted:
+                child.remove()
+            else:
+                existing[ref.path] = child
+        previous: TreeNode[NodeRef] | None = None
+        for path, key in wanted.items():
+            previous = existing.get(path) or self._add_key_node(node, mount, folder, key, after=previous)
+        denied = (mount.path, folder) in self.index.denied
+        if node.data is not None and node.data.kind == "folder":
+            folder_label = self.label_for(node.data, _name(node.data.path))
+            if denied:
+                folder_label.append("  no access", style="red")
+            node.set_label(folder_label)
+        if denied:
+            label = "no list access (403); your policies grant:" if keys else "no access (403)"
+            status = NodeRef("denied", mount, folder)
+            node.add_leaf(self.label_for(status, label), data=status, **({"before": 0} if node.children else {}))
+        elif not keys and self.index.is_loaded(mount.path, folder):
+            node.add_leaf(self.label_for(NodeRef("empty")), data=NodeRef("empty", mount, folder))
 
     @on(ListFailed)
     def _list_failed(self, message: ListFailed) -> None:
         message.stop()
+        mount, folder = message.mount, message.folder
         denied = isinstance(message.error, PermissionDenied)
         if denied:
-            self.index.mark_denied(message.mount.path, message.folder)
-        self._pending_select = None
-        node = self._folder_nodes.get((message.mount.path, message.folder))
-        if not denied:
-            self.post_message(VaultFailed(message.error, f"listing {message.mount.path}{message.folder}"))
-        if node is None or node.tree is not self:
-            return
-        node.remove_children()
-        if denied:
-            node.add_leaf(self.label_for(NodeRef("denied")), data=NodeRef("denied", message.mount, message.folder))
-            if node.data is not None and node.data.kind == "folder":
-                label = self.label_for(node.data, node.data.path.rstrip("/").rsplit("/", 1)[-1] + "/")
-                label.append("  no access", style="red")
-                node.set_label(label)
+            self.index.mark_denied(mount.path, folder, self._granted(mount, folder))
         else:
-            error_ref = NodeRef("error", message.mount, message.folder)
-            node.add_leaf(Text(f"error: {visible(message.error)}", style="red"), data=error_ref)
+            self.post_message(VaultFailed(message.error, f"listing {mount.path}{folder}"))
+        node = self._node(mount, folder)
+        if node is not None and not self.filter_text:
+            if denied:
+                self._fill(node, mount, folder)
+            else:
+                for child in list(node.children):
+                    if child.data is not None and child.data.kind == "loading":
+                        child.remove()
+                error_ref = NodeRef("error", mount, folder)
+                node.add_leaf(Text(f"error: {visible(message.error)}", style="red"), data=error_ref)
 
     # -- cursor -------------------------------------------------------------------------------
     @on(Tree.NodeHighlighted)
@@ -236,6 +359,16 @@ class PathTree(Tree[NodeRef]):
         event.stop()
         if event.node.data is not None:
             self.post_message(self.PathChosen(self, event.node.data))
+
+    def scroll_to_line(self, line: int, animate: bool = True) -> None:
+        """Scroll to a line, and sideways so that its label is in view (deep paths)."""
+        super().scroll_to_line(line, animate=animate)
+        region = self._get_label_region(line)
+        if region is None:
+            return
+        left, width = self.scroll_offset.x, self.scrollable_content_region.width
+        if region.x < left or region.x + min(region.width, 12) > left + width:
+            self.scroll_to(x=max(0, region.x - 6), animate=False, immediate=True)
 
     def action_expand_node(self) -> None:
         node = self.cursor_node
@@ -259,108 +392,111 @@ class PathTree(Tree[NodeRef]):
         node = self.cursor_node
         if node is None or node.data is None:
             return
-        ref = node.data
-        if ref.kind in ("secret", "loading", "denied", "empty", "error") and node.parent is not None:
+        if node.data.kind not in ("mount", "folder") and node.parent is not None:
             node = node.parent
-            ref = node.data  # type: ignore[assignment]
+        ref = node.data
         if ref is None or ref.mount is None or ref.kind not in ("mount", "folder"):
-            self.post_message(self.PathChosen(self, self.cursor_node.data))  # type: ignore[union-attr,arg-type]
             return
         self.index.forget(ref.mount.path, ref.path)
         node.expand()
         self.load_folder(node)
+        for (mount_path, folder), below in list(self._folder_nodes.items()):
+            inside = mount_path == ref.mount.path and folder.startswith(ref.path) and folder != ref.path
+            if inside and below.tree is self and below.is_expanded:
+                self.load_folder(below)
         self.notify(f"Refreshing {visible(ref.full_path)}", markup=False, timeout=2)
 
     def refresh_folder(self, mount: Mount, folder: str) -> None:
-        node = self._folder_nodes.get((mount.path, folder))
-        if node is not None and node.tree is self:
-            self.index.forget(mount.path, folder)
+        """List a folder again (after a write), keeping its nodes and the cursor where they are."""
+        node = self._node(mount, folder)
+        if node is not None and (self.index.is_loaded(mount.path, folder) or (mount.path, folder) in self.index.denied):
             self.load_folder(node)
 
-    # -- open a path (``--path``) -------------------------------------------------------------
-    def open_path(self, full_path: str) -> bool:
-        """Expand folders down to ``full_path`` and select it. Returns False if no mount matches."""
-        from .tree_model import split_full_path
-
-        split = split_full_path(full_path, [m.path for m in self.mounts])
-        if split is None:
-            return False
-        self._pending_select = full_path.strip().lstrip("/")
-        self._continue_pending()
-        return True
-
-    def _continue_pending(self) -> None:
-        target = self._pending_select
-        if not target:
-            return
-        from .tree_model import ancestors, split_full_path
-
-        split = split_full_path(target, [m.path for m in self.mounts])
-        if split is None:
-            self._pending_select = None
-            return
-        mount_path, inner = split
-        mount = self.mount_named(mount_path)
-        if mount is None:
-            self._pending_select = None
-            return
-        if not mount.is_kv:
-            self._pending_select = None
-            for node in self.root.children:
-                if node.data is not None and node.data.mount == mount:
-                    self.select_path_node(node)
-            return
-        for folder in ["", *ancestors(inner)]:
-            node = self._folder_nodes.get((mount.path, folder))
-            if node is None:
-                self._pending_select = None
-                self.notify(f"Not found: {visible(target)}", severity="warning", markup=False)
-                return
-            if not self.index.is_loaded(mount.path, folder):
-                node.expand()
-                if not self._is_loading(node):
-                    self.load_folder(node)
-                return  # continue when this folder's listing arrives
+    # -- open a path ----------------------------------------------------------------------------
+    def reveal(self, mount: Mount, path: str) -> TreeNode[NodeRef] | None:
+        """Select ``path`` in ``mount``, adding the missing folders and the node itself without
+        listing anything. The path stays in the tree (pinned) whatever later listings say."""
+        mount_node = next(
+            (n for n in self.root.children if n.data is not None and n.data.mount and n.data.mount.path == mount.path),
+            None,
+        )
+        if mount_node is None or mount_node.data is None or mount_node.data.mount is None:
+            return None
+        mount = mount_node.data.mount  # the tree's own (the server's) description of it
+        if not mount.is_kv or not path:
+            self.select_path_node(mount_node)
+            return mount_node
+        self.index.pin(mount.path, path)
+        node = mount_node
+        for folder in [*ancestors(path), *([path] if path.endswith("/") else [])]:
+            child = self._node(mount, folder)
+            if child is None:
+                child = self._add_key_node(node, mount, node.data.path if node.data else "", _name(folder))
             node.expand()
-        # All ancestors are loaded: find the node itself.
-        parent = self._folder_nodes.get((mount.path, (ancestors(inner) or [""])[-1]))
-        self._pending_select = None
-        if parent is None:
-            return
-        wanted = inner.rstrip("/")
-        for child in parent.children:
-            if child.data is not None and child.data.path.rstrip("/") == wanted:
-                self.select_path_node(child)
-                return
-        if not inner:
-            self.select_path_node(parent)
-            return
-        self.notify(f"Not found: {visible(target)}", severity="warning", markup=False)
-
-    def select_path_node(self, node: TreeNode[NodeRef]) -> None:
-        if node.allow_expand:
+            node = child
+        if not path.endswith("/"):
+            parent_path = node.data.path if node.data is not None else ""
+            leaf = next((c for c in node.children if c.data is not None and c.data.path == path), None)
             node.expand()
+            node = leaf or self._add_key_node(node, mount, parent_path, _name(path))
+        self.select_path_node(node)
+        return node
+
+    def select_path_node(self, node: TreeNode[NodeRef], *, expand: bool = True) -> None:
+        """Move the cursor to ``node``, opening the folders above it (and itself, with ``expand``)."""
+        if expand and node.allow_expand:
+            node.expand()
+        parent = node.parent
+        while parent is not None and parent is not self.root:
+            parent.expand()
+            parent = parent.parent
         # Nodes added in this same turn have no line yet: move once the tree has laid out.
+        self._moving_to = node
         self.call_after_refresh(self._move_to, node)
 
     def _move_to(self, node: TreeNode[NodeRef]) -> None:
+        if self._moving_to is not node:
+            return  # superseded (another move, or the tree was rebuilt)
+        self._moving_to = None
+        self._tree_lines  # noqa: B018 - lay the lines out now: a node added this turn has no line yet
         self.move_cursor(node)
-        self.scroll_to_node(node)
+        self.scroll_to_node(node, animate=False)
         if node.data is not None:
             self.post_message(self.PathChosen(self, node.data))
 
     # -- filter -------------------------------------------------------------------------------
     def apply_filter(self, query: str) -> None:
-        """Show only loaded nodes matching ``query`` (and their ancestors); "" restores all."""
-        self.filter_text = query.strip()
-        self._rebuild()
+        """Show only known nodes matching ``query`` (and their ancestors); "" restores the tree as
+        the user left it, with the cursor on the same node."""
+        query = query.strip()
+        if query == self.filter_text:
+            return
+        place = self._user_place()
+        if not self.filter_text:
+            self.picked = False
+        self._place = place
+        self.filter_text = query
+        self._rebuild(place)
 
-    def _rebuild(self) -> None:
-        cursor_ref = self.cursor_node.data if self.cursor_node is not None else None
+    def _user_place(self) -> NodeRef | None:
+        """The node the user is on: the cursor, or (filtering, before they came into the filtered
+        tree) where they were when the filter started."""
+        if self.filter_text and not self.picked:
+            return self._place
+        cursor = self._moving_to or self.cursor_node
+        return cursor.data if cursor is not None else None
+
+    def on_focus(self) -> None:
+        if self.filter_text:
+            self.picked = True
+
+    def _rebuild(self, cursor_ref: NodeRef | None = None) -> None:
+        if cursor_ref is None:
+            cursor_ref = self._user_place()
         self.clear()
         self._folder_nodes.clear()
         query = self.filter_text
-        target_node = None
+        target: TreeNode[NodeRef] | None = None
         for mount in self.mounts:
             ref = NodeRef("mount", mount, "")
             keep = self.index.matches(mount.path, query) if query else None
@@ -368,41 +504,44 @@ class PathTree(Tree[NodeRef]):
             if keep is not None and not keep and not mount_matches:
                 continue
             if not mount.is_kv:
-                self.root.add_leaf(self.label_for(ref), data=ref)
+                leaf = self.root.add_leaf(self.label_for(ref), data=ref)
+                target = leaf if cursor_ref == ref else target
                 continue
             node = self.root.add(self.label_for(ref), data=ref, allow_expand=True)
             self._folder_nodes[(mount.path, "")] = node
-            if cursor_ref == ref:
-                target_node = node
-            target_node = self._rebuild_folder(node, mount, "", keep, cursor_ref) or target_node
+            target = node if cursor_ref == ref else target
+            target = self._rebuild_folder(node, mount, "", keep, cursor_ref) or target
             if query or (mount.path, "") in self.index.expanded:
-                node.expand()
+                self._expand_quietly(node, bool(query))
         self.root.expand()
-        if target_node is not None:
-            self.call_after_refresh(self.move_cursor, target_node)
+        if target is not None:
+            self.select_path_node(target, expand=False)
+        else:
+            self._moving_to = None
 
-    def _rebuild_folder(self, node: TreeNode[NodeRef], mount: Mount, folder: str, keep: set[str] | None, cursor_ref: NodeRef | None) -> TreeNode[NodeRef] | None:
-        if (mount.path, folder) in self.index.denied:
-            node.add_leaf(self.label_for(NodeRef("denied")), data=NodeRef("denied", mount, folder))
-            return None
-        keys = self.index.children.get((mount.path, folder))
-        if keys is None:
-            return None
+    def _expand_quietly(self, node: TreeNode[NodeRef], quiet: bool) -> None:
+        if quiet:
+            self._quiet.add(id(node))
+        node.expand()
+
+    def _rebuild_folder(
+        self, node: TreeNode[NodeRef], mount: Mount, folder: str, keep: set[str] | None, cursor_ref: NodeRef | None
+    ) -> TreeNode[NodeRef] | None:
+        if keep is None:
+            self._fill(node, mount, folder)
+        else:
+            for key in self.index.keys_under(mount.path, folder) or ():
+                if folder + key in keep:
+                    self._add_key_node(node, mount, folder, key, append=True)
         found = None
-        for key in keys:
-            path = folder + key
-            if keep is not None and path not in keep:
+        for child in node.children:
+            ref = child.data
+            if ref is None:
                 continue
-            if key.endswith("/"):
-                ref = NodeRef("folder", mount, path)
-                child = node.add(self.label_for(ref, key), data=ref, allow_expand=True)
-                self._folder_nodes[(mount.path, path)] = child
-                found = self._rebuild_folder(child, mount, path, keep, cursor_ref) or found
-                if keep is not None or (mount.path, path) in self.index.expanded:
-                    child.expand()
-            else:
-                ref = NodeRef("secret", mount, path)
-                child = node.add_leaf(self.label_for(ref, key), data=ref)
-            if cursor_ref == ref:
+            if cursor_ref is not None and ref == cursor_ref:
                 found = child
+            if ref.kind == "folder":
+                found = self._rebuild_folder(child, mount, ref.path, keep, cursor_ref) or found
+                if keep is not None or (mount.path, ref.path) in self.index.expanded:
+                    self._expand_quietly(child, keep is not None)
         return found
