@@ -27,7 +27,7 @@ from vault_tui.views.secrets.planner import (
 from vault_tui.views.secrets.render import OneLine, Part, secret_header, shorten_middle
 from vault_tui.views.secrets.tree_model import PathIndex, granted_names
 
-T = datetime(2030, 1, 1, tzinfo=UTC)
+T = datetime(2020, 1, 1, tzinfo=UTC)  # in the past: a future deletion_time is only scheduled, still live
 KV2 = Mount("secret/", "kv", options={"version": "2"})
 KV1 = Mount("old/", "kv", options={"version": "1"})
 
