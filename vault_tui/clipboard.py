@@ -88,15 +88,17 @@ class Clipboard:
         generation = self._generation
         digest = _digest(text)
         copying: asyncio.Future[str | None] = asyncio.ensure_future(_in_daemon_thread(self._copy_system, text))
-        self._copying = copying  # a clear asked for meanwhile waits for this copy to land
-        method = await copying
-        if method is None:
+        # Known at once, so a clear asked for while the copy is in flight (quit, idle lock) waits for it.
+        self._copying = copying
+        self._pending = (generation, digest, "")
+        method = await copying or "osc52"
+        if method == "osc52":
             self._osc52(text)
-            method = "osc52"
         self.last_method = method
         if self._task is not None:
             self._task.cancel()
-        self._pending = (generation, digest, method)
+        if self._pending is not None and self._pending[0] == generation:
+            self._pending = (generation, digest, method)
         if self.clear_after > 0:
             self._task = asyncio.create_task(self._clear_later(generation, digest, method))
         return method
@@ -123,20 +125,17 @@ class Clipboard:
             self._osc52("")
 
     async def clear_if_ours(self, timeout: float = 0.5) -> None:
-        """On quit: clear what vault-tui put on the clipboard, unless something else replaced it."""
-        copying = self._copying
-        if copying is not None and not copying.done():
-            try:
-                await asyncio.wait_for(asyncio.shield(copying), timeout)
-            except (TimeoutError, Exception):  # noqa: BLE001 - a copy that never lands leaves nothing to clear
-                pass
-            await asyncio.sleep(0)  # let copy() record what it put there
+        """On quit or lock: clear what vault-tui put on the clipboard, unless something else replaced it."""
         pending, self._pending = self._pending, None
         self.cancel()
         if pending is None:
             return
         _generation, digest, method = pending
+        copying = self._copying
         try:
+            if not method and copying is not None:  # the copy is still in flight: let it land first
+                landed: str | None = await asyncio.wait_for(asyncio.shield(copying), timeout)
+                method = landed or "osc52"
             await asyncio.wait_for(self._clear(digest, method), timeout)
         except (TimeoutError, Exception):  # noqa: BLE001 - quitting must not hang or fail here
             pass
