@@ -537,9 +537,9 @@ def batch(
         if not isinstance(result, dict):
             out.append(BatchItem(index, error="no result for this item"))
             continue
-        error = result.get("error")
-        if error:
-            out.append(BatchItem(index, error=str(error)))
+        item_error = result.get("error")
+        if item_error:
+            out.append(BatchItem(index, error=str(item_error)))
             continue
         value = result.get(out_field)
         if not isinstance(value, str):
