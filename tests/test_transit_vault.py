@@ -242,7 +242,8 @@ def test_batch_encrypt_with_one_bad_item(gateway, mount):
     result = transit.run(gateway, req(mount, Operation.ENCRYPT, "k", lines, batch=True))
     assert result.failed == 0 and len(result.items) == 3
     back = transit.run(
-        gateway, req(mount, Operation.DECRYPT, "k", "\n".join(i.output for i in result.items) + "\nvault:v1:junk", batch=True)
+        gateway,
+        req(mount, Operation.DECRYPT, "k", "\n".join(i.output for i in result.items) + "\nvault:v1:junk", batch=True),
     )
     assert [i.output for i in back.items[:3]] == ["one", "!!not-base64", "three"]
     assert not back.items[3].ok and back.items[3].error
