@@ -31,7 +31,7 @@ def mount(root_client):
     root_client.sys.disable_secrets_engine(path)
 
 
-def req(mount: str, op: Operation, key: str = "", input: str = "", **kw) -> TransitRequest:
+def req(mount: str, op: Operation, key: str = "", input: str = "", **kw) -> TransitRequest:  # noqa: A002
     return TransitRequest(operation=op, mount=mount, key=key, input=input, **kw)
 
 
