@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
@@ -140,7 +141,7 @@ class PoliciesScreen(Screen[None]):
     def _show_row(self, index: int) -> None:
         table = self.query_one("#policies-table", DataTable)
         if 0 <= index < table.row_count:
-            key = table.coordinate_to_cell_key((index, 0)).row_key.value
+            key = table.coordinate_to_cell_key(Coordinate(index, 0)).row_key.value
             if key is not None:
                 self._select(str(key))
 
