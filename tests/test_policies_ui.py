@@ -62,38 +62,6 @@ async def test_check_a_path_shows_capabilities(settings, policy):
         assert "root" in panel.result.capabilities
 
 
-def sample_messages():
-    from vault_tui.vault.errors import PermissionDenied
-    from vault_tui.vault.policies import Policy, PolicySummary
-
-    return [
-        PoliciesScreen.Listed((PolicySummary("default", True), PolicySummary("x", False))),
-        PoliciesScreen.Read(Policy("default", 'path "a" {}')),
-        PoliciesScreen.Failed(PermissionDenied("no"), "listing policies"),
-    ]
-
-
-async def test_replies_before_compose_and_after_the_screen_is_gone(settings):
-    """A reply that arrives before the screen has children, or after they are gone, is harmless."""
-    app = app_for(settings, initial_view="policies")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await open_policies(pilot)
-        early = PoliciesScreen()  # never composed
-        for message in sample_messages():
-            await early._dispatch_message(message)
-        early.reload()
-        gone = PoliciesScreen()
-        await app.push_screen(gone)
-        await wait_for(pilot, lambda: screen_ready(app, PoliciesScreen) and app.screen is gone, what="pushed")
-        await app.pop_screen()
-        await pilot.pause()
-        for message in sample_messages():
-            await gone._dispatch_message(message)
-        gone.reload()
-        gone.action_check_path()
-        assert app.is_running
-
-
 async def test_every_focusable_shows_focus_without_colour(settings, policy):
     from ui_checks import appearance, focusables, steady_cursors
 

@@ -42,4 +42,10 @@ def when_composed(handler: Callable[Concatenate[N, P], None]) -> Callable[Concat
             return
         handler(self, *args, **kwargs)
 
+    setattr(run, "guarded", True)  # noqa: B010 - lets a test find handlers that are not guarded
     return run
+
+
+def is_guarded(function: object) -> bool:
+    """Whether ``function`` is wrapped in :func:`when_composed`."""
+    return bool(getattr(function, "guarded", False))

@@ -26,6 +26,7 @@ from ...vault import transit
 from ...vault.errors import VaultError
 from ...vault.transit_models import KEY_TYPES, ExportedKey, TransitKey, parse_period
 from ...worker import Call
+from ..guard import gone, when_composed
 from .model import export_choices, export_copy, export_lines
 from .widgets import Field, StateCheckbox
 
@@ -284,17 +285,15 @@ class ExportKeyScreen(Dialog[None]):
         )
 
     @on(Exported)
+    @when_composed
     def _exported(self, message: Exported) -> None:
-        if not self.is_attached:
-            return
         self.exported = message.exported
         self.revealed = False
         self._show_export()
 
     @on(ExportFailed)
+    @when_composed
     def _export_failed(self, message: ExportFailed) -> None:
-        if not self.is_attached:
-            return
         error = message.error
         text = Text(f"{error.title}: ", style="bold")
         text.append_text(safe_text(str(error), multiline=True))
@@ -310,7 +309,7 @@ class ExportKeyScreen(Dialog[None]):
 
     def _show_export(self) -> None:
         exported = self.exported
-        if exported is None or not self.is_mounted:
+        if exported is None or gone(self) or not self.is_mounted:
             return
         text = Text(end="")
         for label, value, masked in export_lines(exported, revealed=self.revealed):

@@ -537,7 +537,11 @@ class TransitScreen(Screen[None]):
         kind = input_kind(entry.operation)
         current = self.input_area.text if input_kind(self.operation) is kind else self.drafts.texts.get(kind, "")
         self.fill_form(model.form_from_history(entry, current))
-        self.call_after_refresh(self.action_run)
+        self.call_after_refresh(self._run_when_composed)
+
+    @when_composed
+    def _run_when_composed(self) -> None:
+        self.action_run()
 
     # -- key management ---------------------------------------------------------------------
     @on(TransitKeyTable.ManageRequested, "#transit-keys")
