@@ -283,3 +283,23 @@ async def test_help_shows_keys_as_typed(settings, root_client, mount):
                 assert len(name) == 1 or name in named or (name[0] == "f" and name[1:].isdigit()), (
                     f"help shows {key!r}, not a key as typed"
                 )
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_dialogs_fit(settings, root_client, mount, size):
+    from vault_tui.screens.modals import ConfirmScreen
+    from vault_tui.views.transit.dialogs import CreateKeyScreen, ExportKeyScreen, KeyConfigScreen
+
+    root_client.secrets.transit.create_key("orders", exportable=True, mount_point=mount)
+    app = app_for(settings, initial_view="transit")
+    async with app.run_test(size=size) as pilot:
+        screen = await open_transit(pilot, mount, ("orders",))
+        for key, kind in (("n", CreateKeyScreen), ("c", KeyConfigScreen), ("x", ConfirmScreen), ("E", ExportKeyScreen)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda kind=kind: screen_ready(app, kind), what=kind.__name__)
+            await pilot.pause()
+            problems = cut_off(app.screen)
+            assert not problems, f"{size} {kind.__name__}: {problems}"
+            app.screen.dismiss(None)
+            await wait_for(pilot, lambda: app.screen is screen, what="closed")
+            screen.keys_table.focus()

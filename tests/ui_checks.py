@@ -83,6 +83,16 @@ def cut_off(screen: Any) -> list[str]:
     """Labels, titles and short values on ``screen`` that do not fit where they are shown."""
     problems: list[str] = []
     visible = screen._compositor.visible_widgets
+    for control in screen.query("Button, Input, Select, Checkbox, TextArea, DataTable"):
+        if not all(node.display for node in control.ancestors_with_self if isinstance(node, Widget)):
+            continue
+        name = f"{type(control).__name__}#{control.id}"
+        if control not in visible:
+            problems.append(f"{name}: not on screen at all")
+            continue
+        region, clip = visible[control]
+        if not clip.contains_region(region):
+            problems.append(f"{name}: clipped ({region} outside {clip})")
     for widget in screen.walk_children(Widget):
         if widget not in visible or not widget.display or widget.region.width <= 0:
             continue

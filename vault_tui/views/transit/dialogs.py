@@ -66,15 +66,16 @@ class CreateKeyScreen(Dialog["NewKeySpec | None"]):
             title = Text("New transit key on ")
             title.append_text(safe_text(self.mount_path))
             yield Static(title, classes="dialog-title")
-            yield Field("name", Input(id="key-name", placeholder="letters, digits, - _ ."))
+            yield Field("name", Input(id="key-name", placeholder="letters, digits, - _ .", compact=True))
             yield Field(
-                "type", Select([(t, t) for t in KEY_TYPES], value=KEY_TYPES[0], allow_blank=False, id="key-type")
+                "type",
+                Select([(t, t) for t in KEY_TYPES], value=KEY_TYPES[0], allow_blank=False, id="key-type", compact=True),
             )
             with Horizontal(classes="checks"):
-                yield StateCheckbox("derived", id="key-derived")
-                yield StateCheckbox("convergent", id="key-convergent")
-                yield StateCheckbox("exportable", id="key-exportable")
-            yield Field("rotate", Input(id="key-rotate", placeholder="auto-rotate period: 24h, 30d (empty: never)"))
+                yield StateCheckbox("derived", id="key-derived", compact=True)
+                yield StateCheckbox("convergent", id="key-convergent", compact=True)
+                yield StateCheckbox("exportable", id="key-exportable", compact=True)
+            yield Field("auto-rotate", Input(id="key-rotate", placeholder="24h, 30d; empty = never", compact=True))
             yield Static("", id="form-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -132,17 +133,24 @@ class KeyConfigScreen(Dialog["KeyConfigChange | None"]):
 
     def compose(self) -> ComposeResult:
         key = self.key
-        with Vertical(classes="dialog -calm transit-form"):
+        with Vertical(classes="dialog -calm transit-form -config"):
             title = Text("Config of ")
             title.append_text(safe_text(key.mount + key.name))
             title.append(f"  (latest v{key.latest_version})")
             yield Static(title, classes="dialog-title")
             yield Field(
-                "min decryption version", Input(str(key.min_decryption_version), id="cfg-min-dec", type="integer")
+                "min decryption version",
+                Input(str(key.min_decryption_version), id="cfg-min-dec", type="integer", compact=True),
             )
             yield Field(
                 "min encryption version",
-                Input(str(key.min_encryption_version), id="cfg-min-enc", type="integer", placeholder="0 = latest"),
+                Input(
+                    str(key.min_encryption_version),
+                    id="cfg-min-enc",
+                    type="integer",
+                    placeholder="0 = latest",
+                    compact=True,
+                ),
             )
             yield Field(
                 "auto-rotate period",
@@ -150,9 +158,10 @@ class KeyConfigScreen(Dialog["KeyConfigChange | None"]):
                     key.auto_rotate_label if key.auto_rotate_period else "0",
                     id="cfg-rotate",
                     placeholder="24h, 0 = never",
+                    compact=True,
                 ),
             )
-            yield StateCheckbox("deletion allowed", key.deletion_allowed, id="cfg-deletion")
+            yield StateCheckbox("deletion allowed", key.deletion_allowed, id="cfg-deletion", compact=True)
             yield Static("", id="form-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
@@ -244,11 +253,15 @@ class ExportKeyScreen(Dialog[None]):
             yield Field(
                 "what",
                 Select(
-                    choices, value=choices[0][1] if choices else Select.BLANK, allow_blank=not choices, id="export-type"
+                    choices,
+                    value=choices[0][1] if choices else Select.BLANK,
+                    allow_blank=not choices,
+                    id="export-type",
+                    compact=True,
                 ),
             )
             versions = [("every version", 0)] + [(f"v{info.version}", info.version) for info in key.versions]
-            yield Field("version", Select(versions, value=0, allow_blank=False, id="export-version"))
+            yield Field("version", Select(versions, value=0, allow_blank=False, id="export-version", compact=True))
             with VerticalScroll(id="export-box", classes="dialog-scroll"):
                 yield Static(Text("Press enter to export.", style="dim"), id="export-output", markup=False)
             yield Static(

@@ -37,7 +37,7 @@ class OperationForm(Vertical):
             yield Field("key", Input(placeholder="key name", id="transit-key", compact=True), id="field-key")
         with Horizontal(id="transit-flags"):
             yield StateCheckbox("batch", id="transit-batch", compact=True, tooltip="one item per line (ctrl+b)")
-            yield StateCheckbox("base64 input", id="transit-b64", compact=True, tooltip="the input is base64, not text")
+            yield StateCheckbox("base64", id="transit-b64", compact=True, tooltip="the input is base64, not text")
             yield StateCheckbox("prehashed", id="opt-prehashed", compact=True)
         with Grid(id="transit-options"):
             yield _option("context", "context", Input(placeholder="for a derived key", id="opt-context", compact=True))

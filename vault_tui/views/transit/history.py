@@ -54,7 +54,7 @@ class TransitHistory(DataTable[Text]):
 
     @staticmethod
     def _cells(entry: HistoryEntry) -> tuple[Text, ...]:
-        op = entry.operation.label + (f" ×{entry.items}" if entry.batch else "")
+        op = entry.operation.value + (f" ×{entry.items}" if entry.batch else "")
         return (
             Text(entry.when.strftime("%H:%M:%S"), style="dim"),
             Text(op),

@@ -137,7 +137,6 @@ class TransitKeyTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.add_column("Key", key="name")
         self.add_column("Type", key="type")
-        self.add_column("Ver", key="version")
 
     @property
     def read_only(self) -> bool:
@@ -204,12 +203,12 @@ class TransitKeyTable(DataTable[Text]):
                     self.remove_row(name)
                     del self.keys_by_name[name]
             for key in keys:
-                cells = (safe_text(key.name), Text(visible(key.type)), Text(f"v{key.latest_version}"))
+                cells = (safe_text(key.name), Text(visible(key.type)))
                 old = self.keys_by_name.get(key.name)
                 if old is None:
                     self.add_row(*cells, key=key.name)
                 elif old != key:
-                    for column, cell in zip(("name", "type", "version"), cells, strict=True):
+                    for column, cell in zip(("name", "type"), cells, strict=True):
                         self.update_cell(key.name, column, cell)
                 self.keys_by_name[key.name] = key
         self.refresh_bindings()
