@@ -303,3 +303,30 @@ async def test_dialogs_fit(settings, root_client, mount, size):
             app.screen.dismiss(None)
             await wait_for(pilot, lambda: app.screen is screen, what="closed")
             screen.keys_table.focus()
+
+
+async def test_dialog_fields_show_focus_without_colour(settings, root_client, mount):
+    from vault_tui.views.transit.dialogs import CreateKeyScreen, ExportKeyScreen, KeyConfigScreen
+
+    root_client.secrets.transit.create_key("orders", exportable=True, mount_point=mount)
+    app = app_for(settings, initial_view="transit")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_transit(pilot, mount, ("orders",))
+        for key, kind in (("n", CreateKeyScreen), ("c", KeyConfigScreen), ("E", ExportKeyScreen)):
+            await pilot.press(key)
+            await wait_for(pilot, lambda kind=kind: screen_ready(app, kind), what=kind.__name__)
+            dialog = app.screen
+            steady_cursors(dialog)
+            widgets = focusables(dialog)
+            assert len(widgets) >= 3
+            for widget in widgets:
+                other = widgets[0] if widget is not widgets[0] else widgets[1]
+                other.focus()
+                await pilot.pause()
+                blurred = appearance(app, widget)
+                widget.focus()
+                await pilot.pause()
+                assert appearance(app, widget) != blurred, f"{kind.__name__}: {widget!r} shows focus only by colour"
+            dialog.dismiss(None)
+            await wait_for(pilot, lambda: app.screen is screen, what="closed")
+            screen.keys_table.focus()

@@ -275,6 +275,7 @@ class ExportKeyScreen(Dialog[None]):
                 yield Button("Export", id="export", variant="primary")
 
     def on_mount(self) -> None:
+        self.query_one("#export-box").border_title = "Key material"
         self.query_one("#export", Button).focus()
 
     @on(Button.Pressed, "#export")
