@@ -44,7 +44,7 @@ DATAKEY_BITS: tuple[int, ...] = (128, 256, 512)
 _VERSION_PREFIX = re.compile(r"^vault:v(\d+):")
 
 
-class Operation(str, Enum):
+class Operation(str, Enum):  # noqa: UP042 - str() and format() of members stay as they were
     """What the playground can do. ``value`` is what the history and the UI show."""
 
     ENCRYPT = "encrypt"
