@@ -67,22 +67,24 @@ class PoliciesScreen(Screen[None]):
         with Horizontal(id="policies-body"):
             with Vertical(id="policies-left"):
                 table: DataTable[Text] = DataTable(id="policies-table", cursor_type="row", zebra_stripes=True)
+                table.border_title = "Policies"
                 table.add_column("name", key="name")
                 table.add_column("readable", key="readable")
                 yield table
             with Vertical(id="policies-right"):
                 yield Static("", id="policy-title", markup=False)
-                with VerticalScroll(id="policy-scroll"):
+                scroll = VerticalScroll(id="policy-scroll")
+                scroll.border_title = "HCL"
+                with scroll:
                     yield Static("", id="policy-hcl", markup=False)
-                yield Input(placeholder="a path, e.g. secret/data/app (enter)", id="policy-path")
+                path = Input(placeholder="a path, e.g. secret/data/app (enter)", id="policy-path")
+                path.border_title = "Check a path (c)"
+                yield path
                 yield CapabilitiesPanel(id="policy-capabilities")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#policies-table").border_title = "Policies"
-        self.query_one("#policy-scroll").border_title = "HCL"
-        self.query_one("#policy-path").border_title = "Check a path (c)"
-        self.reload()
+        self.reload()  # guarded: nothing happens if the app is closing
 
     @when_composed
     def reload(self) -> None:

@@ -55,6 +55,7 @@ class CreateKeyScreen(Dialog["NewKeySpec | None"]):
     """Name, type, flags and auto-rotation of a new key. Escape cancels (and leaves the field)."""
 
     CSS_PATH = CSS
+    AUTO_FOCUS = "#key-name"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="transit.form.cancel")]
 
     def __init__(self, mount: str) -> None:
@@ -80,9 +81,6 @@ class CreateKeyScreen(Dialog["NewKeySpec | None"]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Create", id="create", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#key-name", Input).focus()
 
     @on(StateCheckbox.Changed, "#key-convergent")
     def _convergent(self, event: StateCheckbox.Changed) -> None:
@@ -125,6 +123,7 @@ class KeyConfigScreen(Dialog["KeyConfigChange | None"]):
     """min_decryption_version, min_encryption_version, auto_rotate_period, deletion_allowed."""
 
     CSS_PATH = CSS
+    AUTO_FOCUS = "#cfg-min-dec"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="transit.form.cancel")]
 
     def __init__(self, key: TransitKey) -> None:
@@ -166,9 +165,6 @@ class KeyConfigScreen(Dialog["KeyConfigChange | None"]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Save", id="save", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#cfg-min-dec", Input).focus()
 
     def _int(self, selector: str, label: str) -> int | None:
         text = self.query_one(selector, Input).value.strip()
@@ -222,6 +218,7 @@ class ExportKeyScreen(Dialog[None]):
     """
 
     CSS_PATH = CSS
+    AUTO_FOCUS = "#export"
     BINDINGS = [
         Binding("escape", "close", "Close", id="transit.export.close"),
         Binding("v,f2", "reveal", "Reveal", id="transit.export.reveal"),
@@ -262,7 +259,9 @@ class ExportKeyScreen(Dialog[None]):
             )
             versions = [("every version", 0)] + [(f"v{info.version}", info.version) for info in key.versions]
             yield Field("version", Select(versions, value=0, allow_blank=False, id="export-version", compact=True))
-            with VerticalScroll(id="export-box", classes="dialog-scroll"):
+            box = VerticalScroll(id="export-box", classes="dialog-scroll")
+            box.border_title = "Key material"
+            with box:
                 yield Static(Text("Press enter to export.", style="dim"), id="export-output", markup=False)
             yield Static(
                 "Private key material: v reveals, c copies (the clipboard is cleared after a while).",
@@ -273,10 +272,6 @@ class ExportKeyScreen(Dialog[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Close", id="close")
                 yield Button("Export", id="export", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#export-box").border_title = "Key material"
-        self.query_one("#export", Button).focus()
 
     @on(Button.Pressed, "#export")
     def action_export(self) -> None:

@@ -150,7 +150,8 @@ class OutputPane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(Text("Run an operation with ctrl+r.", style="dim"), id="transit-output", markup=False)
 
-    def on_mount(self) -> None:
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
         self.border_title = "Output"
 
     def running(self, label: str) -> None:

@@ -125,21 +125,26 @@ class TransitScreen(Screen[None]):
                     id="transit-mount-field",
                 )
                 yield TransitKeyTable(id="transit-keys")
-                with VerticalScroll(id="transit-details-box"):
+                details = VerticalScroll(id="transit-details-box")
+                details.border_title = "Details"
+                with details:
                     yield Static(key_details(None), id="transit-details", markup=False)
             with Vertical(id="transit-work"):
                 yield OperationForm(id="transit-form")
                 yield TextArea(id="transit-input", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
                 yield Static("", id="transit-warning", markup=False)
-                yield Static("", id="transit-error", markup=False)
+                error = Static("", id="transit-error", markup=False)
+                error.display = False
+                yield error
                 yield OutputPane(id="transit-output-box")
-                yield TransitHistory(id="transit-history")
+                history = TransitHistory(id="transit-history")
+                history.border_title = "History (enter re-runs)"
+                yield history
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#transit-details-box").border_title = "Details"
-        self.query_one("#transit-history").border_title = "History (enter re-runs)"
-        self.query_one("#transit-error", Static).display = False
+        if gone(self):  # the app is closing while this view mounts
+            return
         self._title_keys()
         self.watch(self.app, "session", self._session_changed, init=False)
         self._apply_operation()
