@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import hvac
 import pytest
 from helpers import screen_ready, wait_for, wait_ready
 from textual.widgets import DataTable
-from ui_checks import steady_cursors
+from ui_checks import pin_address, steady_cursors
 
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
@@ -18,7 +16,6 @@ from vault_tui.views.policies.screen import PoliciesScreen
 from vault_tui.widgets.capabilities import CapabilitiesPanel
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-FIXED_ADDR = "http://127.0.0.1:8200"
 APP_POLICY = """# Read the app's secrets; list its folders.
 path "secret/data/app/*" {
   capabilities = ["read"]
@@ -55,7 +52,7 @@ async def open_policy(pilot, name: str) -> PoliciesScreen:
         pilot, lambda: screen_ready(app, PoliciesScreen) and app.screen.policies, timeout=60, what="policies"
     )
     screen: PoliciesScreen = app.screen
-    app.update_session(addr=FIXED_ADDR, server=replace(app.session.server, address=FIXED_ADDR))
+    pin_address(app)
     table = screen.query_one("#policies-table", DataTable)
     table.move_cursor(row=[row.key.value for row in table.ordered_rows].index(name))
     await wait_for(pilot, lambda: screen.shown is not None and screen.shown.name == name, timeout=60, what="shown")
@@ -63,6 +60,7 @@ async def open_policy(pilot, name: str) -> PoliciesScreen:
 
 
 async def settle(pilot) -> None:
+    pin_address(pilot.app)  # again: a health check may have reported the leader since
     steady_cursors(pilot.app.screen)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause(0.2)

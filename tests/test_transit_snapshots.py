@@ -8,14 +8,13 @@ fixed address.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import hvac
 import pytest
 from helpers import screen_ready, wait_for, wait_ready
-from ui_checks import steady_cursors
+from ui_checks import pin_address, steady_cursors
 
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
@@ -28,7 +27,6 @@ from vault_tui.views.transit.history import TransitHistory
 from vault_tui.views.transit.screen import TransitScreen
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-FIXED_ADDR = "http://127.0.0.1:8200"
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +67,7 @@ async def open_transit(pilot) -> TransitScreen:
         timeout=60,
         what="keys listed",
     )
-    app.update_session(addr=FIXED_ADDR, server=replace(app.session.server, address=FIXED_ADDR))
+    pin_address(app)
     steady_cursors(screen)
     screen.keys_table.focus()
     await pilot.pause()
@@ -77,6 +75,7 @@ async def open_transit(pilot) -> TransitScreen:
 
 
 async def settle(pilot) -> None:
+    pin_address(pilot.app)  # again: a health check may have reported the leader since
     steady_cursors(pilot.app.screen)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause(0.2)

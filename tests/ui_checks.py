@@ -21,6 +21,17 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 _NO_COLOR = NoColor()
 
 
+FIXED_ADDR = "http://127.0.0.1:8200"
+
+
+def pin_address(app: Any) -> None:
+    """The session bar shows a fixed address (the test server's port is random): the node, the
+    leader (shown when it differs from the node) and the server's own address."""
+    from dataclasses import replace
+
+    app.update_session(addr=FIXED_ADDR, leader_addr=FIXED_ADDR, server=replace(app.session.server, address=FIXED_ADDR))
+
+
 def screen_cells(app: Any) -> list[list[tuple[str, tuple[bool, ...]]]]:
     """Every line of the current screen as (text, attributes) pairs, colour removed."""
     from textual.color import Color
