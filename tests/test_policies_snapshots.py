@@ -6,7 +6,7 @@ import hvac
 import pytest
 from helpers import screen_ready, wait_for, wait_ready
 from textual.widgets import DataTable
-from ui_checks import pin_address, steady_cursors
+from ui_checks import pin_address, settle
 
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
@@ -57,13 +57,6 @@ async def open_policy(pilot, name: str) -> PoliciesScreen:
     table.move_cursor(row=[row.key.value for row in table.ordered_rows].index(name))
     await wait_for(pilot, lambda: screen.shown is not None and screen.shown.name == name, timeout=60, what="shown")
     return screen
-
-
-async def settle(pilot) -> None:
-    pin_address(pilot.app)  # again: a health check may have reported the leader since
-    steady_cursors(pilot.app.screen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.2)
 
 
 @SIZES

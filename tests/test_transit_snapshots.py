@@ -14,7 +14,7 @@ from typing import Any
 import hvac
 import pytest
 from helpers import screen_ready, wait_for, wait_ready
-from ui_checks import pin_address, steady_cursors
+from ui_checks import pin_address, settle, steady_cursors
 
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
@@ -72,13 +72,6 @@ async def open_transit(pilot) -> TransitScreen:
     screen.keys_table.focus()
     await pilot.pause()
     return screen
-
-
-async def settle(pilot) -> None:
-    pin_address(pilot.app)  # again: a health check may have reported the leader since
-    steady_cursors(pilot.app.screen)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.2)
 
 
 async def type_text(pilot, text: str) -> None:

@@ -32,6 +32,22 @@ def pin_address(app: Any) -> None:
     app.update_session(addr=FIXED_ADDR, leader_addr=FIXED_ADDR, server=replace(app.session.server, address=FIXED_ADDR))
 
 
+async def settle(pilot: Any) -> None:
+    """Before a snapshot: a fixed address, steady cursors, no call in flight, and a footer that
+    shows the keys of what is focused now (it recomposes after a focus change)."""
+    from helpers import wait_for
+
+    from vault_tui.widgets.footer import KeysFooter
+
+    app = pilot.app
+    pin_address(app)  # again: a health check may have reported the leader since
+    steady_cursors(app.screen)
+    await app.workers.wait_for_complete()
+    footer = app.screen.query_one(KeysFooter)
+    await wait_for(pilot, lambda: footer._shown == footer._signature(), timeout=30, what="footer settled")
+    await pilot.pause(0.3)
+
+
 def screen_cells(app: Any) -> list[list[tuple[str, tuple[bool, ...]]]]:
     """Every line of the current screen as (text, attributes) pairs, colour removed."""
     from textual.color import Color
