@@ -43,7 +43,8 @@ async def settle(pilot: Any) -> None:
     pin_address(app)  # again: a health check may have reported the leader since
     steady_cursors(app.screen)
     await app.workers.wait_for_complete()
-    footer = app.screen.query_one(KeysFooter)
+    # the footer of the view (a dialog has none: the view's shows under it)
+    footer = next(iter(f for screen in reversed(app.screen_stack) for f in screen.query(KeysFooter)))
     await wait_for(pilot, lambda: footer._shown == footer._signature(), timeout=30, what="footer settled")
     await pilot.pause(0.3)
 
