@@ -33,16 +33,19 @@ def pin_address(app: Any) -> None:
 
 
 async def settle(pilot: Any) -> None:
-    """Before a snapshot: a fixed address, steady cursors, no call in flight, and a footer that
-    shows the keys of what is focused now (it recomposes after a focus change)."""
+    """Before a snapshot: no health check left to change the session bar, a fixed address, steady
+    cursors, no call in flight, and a footer that shows the keys of what is focused now (it
+    recomposes after a focus change)."""
     from helpers import wait_for
 
     from vault_tui.widgets.footer import KeysFooter
 
     app = pilot.app
-    pin_address(app)  # again: a health check may have reported the leader since
-    steady_cursors(app.screen)
+    app.connection.stop()  # the health poll would put the server's real address back
     await app.workers.wait_for_complete()
+    await pilot.pause()
+    pin_address(app)
+    steady_cursors(app.screen)
     # the footer of the view (a dialog has none: the view's shows under it)
     footer = next(iter(f for screen in reversed(app.screen_stack) for f in screen.query(KeysFooter)))
     await wait_for(pilot, lambda: footer._shown == footer._signature(), timeout=30, what="footer settled")
