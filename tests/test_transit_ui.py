@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+import hvac
 import pytest
 from conftest import unique
 from helpers import app_for, wait_for, wait_ready
@@ -13,7 +14,7 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from vault_tui.screens.modals import ConfirmScreen
 from vault_tui.vault.transit_models import Operation
-from vault_tui.views.transit.forms import CreateKeyScreen, KeyConfigScreen
+from vault_tui.views.transit.dialogs import CreateKeyScreen, KeyConfigScreen
 from vault_tui.views.transit.history import TransitHistory
 from vault_tui.views.transit.screen import TransitScreen
 
@@ -34,7 +35,11 @@ async def open_transit(pilot, mount: str, keys: tuple[str, ...]) -> TransitScree
     screen.query_one("#transit-mount", Select).value = f"{mount}/"
     await wait_for(
         pilot,
-        lambda: screen.mount_path == f"{mount}/" and set(screen.keys_table.keys_by_name) == set(keys) and not screen.keys_table.loading,
+        lambda: (
+            screen.mount_path == f"{mount}/"
+            and set(screen.keys_table.keys_by_name) == set(keys)
+            and not screen.keys_table.loading
+        ),
         what="keys listed",
     )
     screen.keys_table.focus()
@@ -95,7 +100,9 @@ async def test_encrypt_rotate_rewrap_decrypt_by_keyboard(settings, root_client, 
         form.query_one("#cfg-min-dec", Input).value = ""
         await type_text(pilot, "2")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.keys_table.keys_by_name["orders"].min_decryption_version == 2, what="config saved")
+        await wait_for(
+            pilot, lambda: screen.keys_table.keys_by_name["orders"].min_decryption_version == 2, what="config saved"
+        )
         assert app.screen is screen
         screen.query_one("#transit-input", TextArea).text = old_ct
         await pilot.press("escape", "d")
@@ -188,7 +195,7 @@ async def test_unknown_key_asks_before_creating(settings, root_client, mount):
         await pilot.press("escape")
         await pilot.pause()
         assert "does not exist" in plain(screen.query_one("#transit-error", Static))
-        with pytest.raises(Exception):
+        with pytest.raises(hvac.exceptions.InvalidPath):
             root_client.secrets.transit.read_key("typo", mount_point=mount)
         assert screen.query_one("#transit-input", TextArea).text == "hello"
         await pilot.press("ctrl+r")
@@ -228,7 +235,9 @@ async def test_errors_shown_as_plain_text_and_input_kept(settings, root_client, 
 async def test_non_utf8_plaintext_shows_base64_and_hex(settings, root_client, mount):
     root_client.secrets.transit.create_key("k", mount_point=mount)
     raw = b"\xff\xfe\x00binary"
-    ct = root_client.secrets.transit.encrypt_data("k", base64.b64encode(raw).decode(), mount_point=mount)["data"]["ciphertext"]
+    ct = root_client.secrets.transit.encrypt_data("k", base64.b64encode(raw).decode(), mount_point=mount)["data"][
+        "ciphertext"
+    ]
     app = app_for(settings, initial_view="transit")
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_transit(pilot, mount, ("k",))
@@ -353,10 +362,12 @@ def test_snapshot(snap_compare, settings, root_client, monkeypatch):
     root_client.secrets.transit.create_key("orders", mount_point=mount)
     root_client.secrets.transit.create_key("signer", key_type="ed25519", mount_point=mount)
     monkeypatch.setattr(transit_keys, "_when", lambda value: "2026-01-01 12:00:00 UTC")
-    monkeypatch.setattr(transit_screen, "utcnow", lambda: datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr(transit_screen, "utcnow", lambda: datetime(2026, 1, 1, 12, 0, tzinfo=UTC))
     import vault_tui.widgets.session_bar as session_bar
 
-    monkeypatch.setattr(session_bar, "render_bar", lambda *a, **k: Text("vault-tui  OpenBao  http://127.0.0.1:PORT  token [root]"))
+    monkeypatch.setattr(
+        session_bar, "render_bar", lambda *a, **k: Text("vault-tui  OpenBao  http://127.0.0.1:PORT  token [root]")
+    )
     app = app_for(settings, initial_view="transit")
     app._tick_enabled = False
 
@@ -389,7 +400,7 @@ async def test_hostile_mount_name_is_plain_text(settings, root_client):
             await run_and_wait(pilot, screen)
             assert screen.output.copy_value.startswith("vault:v1:")
             history = screen.query_one(TransitHistory)
-            assert f"{mount}/k" in str(history.get_row_at(0)[2])
+            assert f"{mount}/k" in str(history.get_row_at(0)[4])
             label = screen.query_one("#transit-mount", Select).query_one("SelectCurrent Static", Static)
             assert f"{mount}/" in plain(label)
     finally:

@@ -31,7 +31,7 @@ def mount(root_client):
     root_client.sys.disable_secrets_engine(path)
 
 
-def req(mount: str, op: Operation, key: str = "", input: str = "", **kw) -> TransitRequest:
+def req(mount: str, op: Operation, key: str = "", input: str = "", **kw) -> TransitRequest:  # noqa: A002
     return TransitRequest(operation=op, mount=mount, key=key, input=input, **kw)
 
 
@@ -242,7 +242,8 @@ def test_batch_encrypt_with_one_bad_item(gateway, mount):
     result = transit.run(gateway, req(mount, Operation.ENCRYPT, "k", lines, batch=True))
     assert result.failed == 0 and len(result.items) == 3
     back = transit.run(
-        gateway, req(mount, Operation.DECRYPT, "k", "\n".join(i.output for i in result.items) + "\nvault:v1:junk", batch=True)
+        gateway,
+        req(mount, Operation.DECRYPT, "k", "\n".join(i.output for i in result.items) + "\nvault:v1:junk", batch=True),
     )
     assert [i.output for i in back.items[:3]] == ["one", "!!not-base64", "three"]
     assert not back.items[3].ok and back.items[3].error
@@ -339,3 +340,56 @@ def test_hostile_names_are_data(gateway, mount):
     transit.create_key(gateway, mount, name)
     enc = transit.encrypt(gateway, mount, name, text_to_b64("\x1b]0;pwn\x07"))
     assert transit.decrypt(gateway, mount, name, enc.ciphertext).plaintext.text == "\x1b]0;pwn\x07"
+
+
+# -- export -----------------------------------------------------------------------------------
+
+
+def test_export_types_follow_the_key(gateway, mount):
+    from vault_tui.vault.transit_models import export_types
+
+    transit.create_key(gateway, mount, "aes", exportable=True)
+    transit.create_key(gateway, mount, "ed", "ed25519", exportable=True)
+    transit.create_key(gateway, mount, "mac", "hmac", exportable=True)
+    transit.create_key(gateway, mount, "locked")
+    transit.create_key(gateway, mount, "ed-locked", "ed25519")
+    keys = {k.name: k for k in transit.list_key_details(gateway, mount)}
+    assert export_types(keys["aes"]) == ("encryption-key", "hmac-key")
+    assert export_types(keys["ed"]) == ("signing-key", "hmac-key", "public-key")
+    assert export_types(keys["mac"]) == ("hmac-key",)
+    assert export_types(keys["locked"]) == ()
+    assert export_types(keys["ed-locked"]) == ("public-key",)  # a public key needs no exportable flag
+
+
+def test_export_every_version_or_one(gateway, mount, root_client):
+    transit.create_key(gateway, mount, "portable", exportable=True)
+    transit.rotate_key(gateway, mount, "portable")
+    raw = root_client.adapter.get(f"/v1/{mount}/export/encryption-key/portable")["data"]["keys"]
+    exported = transit.export_key(gateway, mount, "portable", "encryption-key")
+    assert [v for v, _ in exported.keys] == [2, 1]
+    assert dict(exported.keys) == {int(k): v for k, v in raw.items()}
+    assert exported.key_type == "aes256-gcm96" and exported.secret
+    assert raw["1"] not in repr(exported) and raw["2"] not in repr(exported)  # never in a log line
+    one = transit.export_key(gateway, mount, "portable", "encryption-key", 1)
+    assert one.keys == ((1, raw["1"]),)
+    with pytest.raises(InvalidRequest) as info:
+        transit.export_key(gateway, mount, "portable", "encryption-key", 7)
+    assert raw["1"] not in str(info.value)
+
+
+def test_export_refused_for_a_key_that_is_not_exportable(gateway, mount):
+    transit.create_key(gateway, mount, "locked")
+    with pytest.raises(InvalidRequest) as info:
+        transit.export_key(gateway, mount, "locked", "encryption-key")
+    assert "not exportable" in str(info.value)
+    with pytest.raises(InvalidRequest):
+        transit.export_key(gateway, mount, "locked", "private-parts")
+    with pytest.raises(InvalidRequest):
+        transit.export_key(gateway, mount, "../keys", "encryption-key")
+
+
+def test_export_public_key_and_read_only(settings, gateway, mount):
+    transit.create_key(gateway, mount, "ed", "ed25519")
+    read_only = Gateway(settings, read_only=True)
+    public = transit.export_key(read_only, mount, "ed", "public-key")
+    assert public.keys and public.keys[0][0] == 1 and not public.secret

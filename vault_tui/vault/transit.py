@@ -22,12 +22,14 @@ from .errors import InvalidRequest, MalformedResponse, NotFound, PermissionDenie
 from .gateway import Gateway, ensure_writable
 from .models import EngineKind, Mount
 from .transit_models import (
+    EXPORT_TYPES,
     KEY_TYPES,
     BatchItem,
     BatchResult,
     DataKeyResult,
     DecryptResult,
     EncryptResult,
+    ExportedKey,
     HashResult,
     HmacResult,
     Operation,
@@ -54,6 +56,7 @@ __all__ = [
     "rotate_key",
     "update_key_config",
     "delete_key",
+    "export_key",
     "encrypt",
     "decrypt",
     "rewrap",
@@ -214,6 +217,40 @@ def delete_key(gateway: Gateway, mount: str, name: str) -> None:
         raise
 
 
+# -- export ----------------------------------------------------------------------------------
+
+
+def export_key(gateway: Gateway, mount: str, name: str, export_type: str, version: int | None = None) -> ExportedKey:
+    """``GET transit/export/<type>/<name>[/<version>]``: every version, or the one asked for.
+
+    A read: allowed in read-only mode. The server refuses private material of a key that is not
+    exportable ("private key material is not exportable").
+    """
+    if export_type not in EXPORT_TYPES:
+        raise InvalidRequest(f"unsupported export type {export_type!r}")
+    where = f"{_m(mount)}/export/{export_type}/{_seg(name)}"
+    if version is not None:
+        if int(version) < 1:
+            raise InvalidRequest("a key version starts at 1")
+        where += f"/{int(version)}"
+    data = gateway.data(gateway.request("GET", where), where)
+    keys = data.get("keys")
+    if not isinstance(keys, dict):
+        raise MalformedResponse(f"the reply of {where} has no keys", path=where)
+    versions: list[tuple[int, str]] = []
+    for number, material in keys.items():
+        if not isinstance(material, str):
+            raise MalformedResponse(f"the reply of {where} has a key that is not text", path=where)
+        try:
+            versions.append((int(number), material))
+        except (TypeError, ValueError):
+            raise MalformedResponse(f"the reply of {where} has a version that is not a number", path=where) from None
+    versions.sort(reverse=True)
+    return ExportedKey(
+        mount.strip("/") + "/", str(data.get("name") or name), str(data.get("type") or ""), export_type, tuple(versions)
+    )
+
+
 # -- the existence guard for encrypt ----------------------------------------------------------
 
 
@@ -229,8 +266,7 @@ def _require_key(gateway: Gateway, mount: str, name: str) -> None:
         ) from None
     except PermissionDenied:
         raise UnknownKey(
-            f"cannot check that key {name!r} exists on {_m(mount)}/ (no read permission): "
-            "encrypting could create it",
+            f"cannot check that key {name!r} exists on {_m(mount)}/ (no read permission): encrypting could create it",
             mount=mount,
             key=name,
             path=f"{_m(mount)}/keys/{name}",
@@ -411,7 +447,9 @@ def verify_signature(
     return VerifyResult(data.get("valid") is True, "signature")
 
 
-def hash_data(gateway: Gateway, mount: str, input_b64: str, *, algorithm: str = "sha2-256", output_format: str = "hex") -> HashResult:
+def hash_data(
+    gateway: Gateway, mount: str, input_b64: str, *, algorithm: str = "sha2-256", output_format: str = "hex"
+) -> HashResult:
     path = f"{_m(mount)}/hash/{_seg(algorithm, 'algorithm')}"
     data = _post(gateway, path, {"input": input_b64, "format": output_format})
     return HashResult(_str(data, "sum", path), algorithm, output_format)
@@ -466,7 +504,12 @@ def batch(
         entry: dict[str, Any] = {in_field: item.strip() if in_field == "ciphertext" else item}
         if context:
             entry["context"] = context
-        if key_version is not None and operation in (Operation.ENCRYPT, Operation.REWRAP, Operation.HMAC, Operation.SIGN):
+        if key_version is not None and operation in (
+            Operation.ENCRYPT,
+            Operation.REWRAP,
+            Operation.HMAC,
+            Operation.SIGN,
+        ):
             entry["key_version"] = key_version
         entries.append(entry)
     if operation is Operation.HMAC:
@@ -597,7 +640,9 @@ def run(gateway: Gateway, request: TransitRequest) -> Any:
     if op is Operation.DATAKEY:
         return datakey(gateway, mount, key, kind=request.datakey_kind, bits=request.bits, context=context)
     if op is Operation.HMAC:
-        return hmac(gateway, mount, key, plain(request.input), algorithm=request.algorithm, key_version=request.key_version)
+        return hmac(
+            gateway, mount, key, plain(request.input), algorithm=request.algorithm, key_version=request.key_version
+        )
     if op is Operation.VERIFY_HMAC:
         return verify_hmac(gateway, mount, key, plain(request.input), request.proof, algorithm=request.algorithm)
     if op is Operation.SIGN:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import Enum
 from typing import Any
 
 from .models import parse_time
@@ -28,14 +28,23 @@ KEY_TYPES: tuple[str, ...] = (
     "hmac",
 )
 SYMMETRIC_TYPES: tuple[str, ...] = ("aes256-gcm96", "aes128-gcm96", "chacha20-poly1305")
-HASH_ALGORITHMS: tuple[str, ...] = ("sha2-256", "sha2-224", "sha2-384", "sha2-512", "sha3-224", "sha3-256", "sha3-384", "sha3-512")
+HASH_ALGORITHMS: tuple[str, ...] = (
+    "sha2-256",
+    "sha2-224",
+    "sha2-384",
+    "sha2-512",
+    "sha3-224",
+    "sha3-256",
+    "sha3-384",
+    "sha3-512",
+)
 SIGNATURE_ALGORITHMS: tuple[str, ...] = ("pss", "pkcs1v15")
 DATAKEY_BITS: tuple[int, ...] = (128, 256, 512)
 
 _VERSION_PREFIX = re.compile(r"^vault:v(\d+):")
 
 
-class Operation(StrEnum):
+class Operation(str, Enum):  # noqa: UP042 - str() and format() of members stay as they were
     """What the playground can do. ``value`` is what the history and the UI show."""
 
     ENCRYPT = "encrypt"
@@ -378,3 +387,40 @@ class HistoryEntry:
     input: str | None = None
     batch: bool = False
     items: int = 1
+
+
+# -- export ------------------------------------------------------------------------------
+
+EXPORT_TYPES: tuple[str, ...] = ("encryption-key", "signing-key", "hmac-key", "public-key")
+
+
+@dataclass(frozen=True)
+class ExportedKey:
+    """Key material from ``transit/export``: ``keys`` is ((version, material), ...), newest first.
+
+    The material is secret (except a public key); it is left out of ``repr`` so it never lands
+    in a log or a traceback.
+    """
+
+    mount: str
+    name: str
+    key_type: str
+    export_type: str
+    keys: tuple[tuple[int, str], ...] = field(repr=False)
+
+    @property
+    def secret(self) -> bool:
+        return self.export_type != "public-key"
+
+
+def export_types(key: TransitKey) -> tuple[str, ...]:
+    """What ``key`` can be exported as: private material only when it is exportable."""
+    private: list[str] = []
+    if key.exportable:
+        if key.supports_encryption:
+            private.append("encryption-key")
+        if key.supports_signing:
+            private.append("signing-key")
+        private.append("hmac-key")  # every exportable key has an HMAC key
+    public = ["public-key"] if key.supports_signing else []
+    return tuple(private + public)

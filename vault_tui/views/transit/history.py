@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -13,16 +15,17 @@ from ...vault.transit_models import HistoryEntry
 MAX_ENTRIES = 50
 
 
-class TransitHistory(DataTable):
+class TransitHistory(DataTable[Text]):
+    """Newest first; enter asks the screen to re-run an entry."""
+
     BINDINGS = [
         Binding("enter", "rerun", "Re-run", id="transit.rerun"),
     ]
 
+    @dataclass
     class RerunRequested(Message):
-        def __init__(self, history: TransitHistory, entry: HistoryEntry) -> None:
-            super().__init__()
-            self.history = history
-            self.entry = entry
+        history: TransitHistory
+        entry: HistoryEntry
 
         @property
         def control(self) -> TransitHistory:
@@ -35,9 +38,9 @@ class TransitHistory(DataTable):
     def on_mount(self) -> None:
         self.add_column("Time", key="time")
         self.add_column("Operation", key="op")
-        self.add_column("Key", key="key")
         self.add_column("Ver", key="ver")
         self.add_column("Result", key="result")
+        self.add_column("Key", key="key")
 
     def add_entry(self, entry: HistoryEntry) -> None:
         """Newest first. At most MAX_ENTRIES rows; a short table, so it is simply redrawn."""
@@ -51,13 +54,13 @@ class TransitHistory(DataTable):
 
     @staticmethod
     def _cells(entry: HistoryEntry) -> tuple[Text, ...]:
-        op = entry.operation.label + (f" ×{entry.items}" if entry.batch else "")
+        op = entry.operation.value + (f" ×{entry.items}" if entry.batch else "")
         return (
             Text(entry.when.strftime("%H:%M:%S"), style="dim"),
             Text(op),
-            safe_text(f"{entry.mount}{entry.key}" if entry.key else entry.mount),
             Text(f"v{entry.key_version}" if entry.key_version else "–"),
             Text(visible(entry.summary, limit=80), style="green" if entry.ok else "red"),
+            safe_text(f"{entry.mount}{entry.key}" if entry.key else entry.mount),
         )
 
     def current_entry(self) -> HistoryEntry | None:

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
+from textual.actions import parse as parse_action
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
 from ...context import vault_app
 from ...safe import safe_text, visible
-from ...vault.transit_models import TransitKey
+from ...vault.transit_models import TransitKey, export_types
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else "?"
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "?"
 
 
 def _flag(on: bool) -> Text:
@@ -32,28 +35,29 @@ def key_details(key: TransitKey | None, *, max_versions: int = 6) -> Text:
     text.append(f"  {key.type}\n", style="cyan")
 
     def row(label: str, value: Text | str) -> None:
-        text.append(f"{label:<22}", style="dim")
+        text.append(f"{label:<17}", style="dim")
         text.append_text(value if isinstance(value, Text) else Text(value))
         text.append("\n")
 
     row("latest version", str(key.latest_version))
-    row("min decryption ver.", str(key.min_decryption_version))
-    row("min encryption ver.", str(key.min_encryption_version or "0 (latest)"))
-    row("auto-rotate period", key.auto_rotate_label)
+    row("min decrypt ver.", str(key.min_decryption_version))
+    row("min encrypt ver.", str(key.min_encryption_version or "latest"))
+    row("auto-rotate", key.auto_rotate_label)
     row("exportable", _flag(key.exportable))
     row("deletion allowed", _flag(key.deletion_allowed))
     row("derived", _flag(key.derived))
     row("convergent", _flag(key.convergent))
-    row("supports encryption", _flag(key.supports_encryption))
-    row("supports signing", _flag(key.supports_signing))
-    row("supports derivation", _flag(key.supports_derivation))
+    text.append("supports\n", style="dim")
+    row("  encryption", _flag(key.supports_encryption))
+    row("  signing", _flag(key.supports_signing))
+    row("  derivation", _flag(key.supports_derivation))
     text.append("versions\n", style="dim")
     for info in key.versions[:max_versions]:
         below = info.version < key.min_decryption_version
         text.append(f"  v{info.version:<4}", style="dim" if below else "bold")
         text.append(_when(info.created_time), style="dim" if below else "")
         if below:
-            text.append("  (archived: below min)", style="dim")
+            text.append(" (below min)", style="dim")
         text.append("\n")
     if len(key.versions) > max_versions:
         text.append(f"  … {len(key.versions) - max_versions} older\n", style="dim")
@@ -61,38 +65,66 @@ def key_details(key: TransitKey | None, *, max_versions: int = 6) -> Text:
     return text
 
 
-class TransitKeyTable(DataTable):
-    """Keys of the current mount. Row keys are key names; cells are always plain text."""
+class TransitKeyTable(DataTable[Text]):
+    """Keys of the current mount. Row keys are key names; cells are always plain text.
+
+    It only posts: an operation or a key change was asked for (:class:`OperationChosen`,
+    :class:`ManageRequested`), a key was chosen with enter (:class:`KeyChosen`; a click only
+    highlights), or a shortcut was pressed that is hidden or disabled here (:class:`Refused`),
+    so the screen can say why.
+    """
 
     BINDINGS = [
         Binding("e", "op('encrypt')", "Encrypt", id="transit.encrypt"),
         Binding("d", "op('decrypt')", "Decrypt", id="transit.decrypt"),
-        Binding("w", "op('rewrap')", "Rewrap", id="transit.rewrap"),
+        Binding("w", "op('rewrap')", "Rewrap", show=False, id="transit.rewrap"),
         Binding("s", "op('sign')", "Sign", id="transit.sign"),
         Binding("v", "op('verify')", "Verify", show=False, id="transit.verify"),
         Binding("h", "op('hmac')", "HMAC", show=False, id="transit.hmac"),
         Binding("k", "op('datakey')", "Data key", show=False, id="transit.datakey"),
         Binding("n", "manage('create')", "New key", id="transit.create"),
-        Binding("r", "manage('rotate')", "Rotate", id="transit.rotate"),
-        Binding("c", "manage('config')", "Config", id="transit.config"),
-        Binding("delete,x", "manage('delete')", "Delete", id="transit.delete"),
+        Binding("r", "manage('rotate')", "Rotate", show=False, id="transit.rotate"),
+        Binding("c", "manage('config')", "Config", show=False, id="transit.config"),
+        Binding("delete,x", "manage('delete')", "Delete", show=False, id="transit.delete"),
+        Binding("E", "manage('export')", "Export", show=False, id="transit.export"),
     ]
 
+    @dataclass
     class OperationChosen(Message):
-        def __init__(self, table: TransitKeyTable, operation: str) -> None:
-            super().__init__()
-            self.table = table
-            self.operation = operation
+        table: TransitKeyTable
+        operation: str
 
         @property
         def control(self) -> TransitKeyTable:
             return self.table
 
+    @dataclass
     class ManageRequested(Message):
-        def __init__(self, table: TransitKeyTable, what: str) -> None:
-            super().__init__()
-            self.table = table
-            self.what = what
+        table: TransitKeyTable
+        what: str  # create, rotate, config, delete, export
+
+        @property
+        def control(self) -> TransitKeyTable:
+            return self.table
+
+    @dataclass
+    class KeyChosen(Message):
+        """Enter on a key: the screen moves to the input."""
+
+        table: TransitKeyTable
+        key: TransitKey
+
+        @property
+        def control(self) -> TransitKeyTable:
+            return self.table
+
+    @dataclass
+    class Refused(Message):
+        """A shortcut whose action is hidden or disabled here was pressed."""
+
+        table: TransitKeyTable
+        action: str  # "op" or "manage"
+        what: str  # its parameter: "encrypt", "create", …
 
         @property
         def control(self) -> TransitKeyTable:
@@ -105,21 +137,45 @@ class TransitKeyTable(DataTable):
     def on_mount(self) -> None:
         self.add_column("Key", key="name")
         self.add_column("Type", key="type")
-        self.add_column("Ver", key="version")
 
     @property
     def read_only(self) -> bool:
         return vault_app(self).session.read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        what = parameters[0] if parameters else ""
+        key = self.current_key
+        if action == "manage" and what == "export":
+            if key is None:
+                return None
+            return True if export_types(key) else False  # hidden: this key cannot be exported
         if action == "manage":
             if self.read_only:
                 return False  # hidden: no writes in --read-only
-            if parameters and parameters[0] != "create" and self.current_key is None:
+            if what != "create" and key is None:
                 return None  # shown disabled until a key is highlighted
-        if action == "op" and self.current_key is None:
+        if action == "op" and key is None:
             return None
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A shortcut that is hidden or disabled here: say so instead of doing nothing."""
+        for namespace, bindings in self.screen._binding_chain:
+            if namespace is not self:
+                continue
+            for binding in bindings.key_to_bindings.get(event.key, ()):
+                _target, action, parameters = parse_action(binding.action)
+                if action in ("op", "manage") and not self.check_action(action, parameters):
+                    event.stop()
+                    event.prevent_default()
+                    self.post_message(self.Refused(self, action, str(parameters[0]) if parameters else ""))
+                    return
+
+    def action_select_cursor(self) -> None:
+        """Enter chooses the highlighted key (a click only highlights: the next letter is a shortcut)."""
+        key = self.current_key
+        if key is not None:
+            self.post_message(self.KeyChosen(self, key))
 
     @property
     def current_key(self) -> TransitKey | None:
@@ -147,12 +203,12 @@ class TransitKeyTable(DataTable):
                     self.remove_row(name)
                     del self.keys_by_name[name]
             for key in keys:
-                cells = (safe_text(key.name), Text(visible(key.type)), Text(f"v{key.latest_version}"))
+                cells = (safe_text(key.name), Text(visible(key.type)))
                 old = self.keys_by_name.get(key.name)
                 if old is None:
                     self.add_row(*cells, key=key.name)
                 elif old != key:
-                    for column, cell in zip(("name", "type", "version"), cells):
+                    for column, cell in zip(("name", "type"), cells, strict=True):
                         self.update_cell(key.name, column, cell)
                 self.keys_by_name[key.name] = key
         self.refresh_bindings()
