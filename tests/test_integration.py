@@ -7,7 +7,7 @@ import pytest
 from lease_fixtures import *  # noqa: F401,F403 - lease_db, db_role fixtures
 
 from tests.helpers import app_for, wait_for, wait_ready
-from vault_tui.screens.modals import QuitLeasesScreen
+from vault_tui.views.leases.dialogs import QuitLeasesScreen
 from vault_tui.views.secrets.tree import PathTree
 
 
@@ -21,7 +21,7 @@ def _lease_alive(client: hvac.Client, lease_id: str) -> bool:
 
 @pytest.mark.parametrize("answer, alive", [("revoke", False), ("keep", True)])
 async def test_generate_from_tree_then_quit_offers_revoke(settings, root_client, lease_db, db_role, answer, alive):
-    from vault_tui.views.leases.screen import GenerateCredsScreen
+    from vault_tui.views.leases.dialogs import GenerateCredsScreen
 
     app = app_for(settings, initial_path=f"{lease_db}/")
     async with app.run_test(size=(140, 40)) as pilot:

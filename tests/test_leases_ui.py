@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import hvac
 import pytest
@@ -17,8 +17,9 @@ from vault_tui.config import AppConfig
 from vault_tui.vault import leases as api
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.leases import Lease
+from vault_tui.views.leases.dialogs import GenerateCredsScreen
 from vault_tui.views.leases.model import LeaseStore
-from vault_tui.views.leases.screen import GenerateCredsScreen, LeasesScreen
+from vault_tui.views.leases.screen import LeasesScreen
 from vault_tui.views.leases.table import LeaseTable
 
 
@@ -105,7 +106,7 @@ async def test_second_refresh_does_not_re_look_up_known_leases(settings, root_cl
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_dashboard(pilot)
         await refreshed(pilot, screen)
-        soon = datetime.now(timezone.utc) + timedelta(seconds=30)
+        soon = datetime.now(UTC) + timedelta(seconds=30)
         # Leases whose expiry is known (and still ahead) were not looked up again.
         stable = {i for i, lease in screen.store.known.items() if lease.expire_time is None or lease.expire_time > soon}
         assert stable and not (screen.last_looked_up & stable)
@@ -122,7 +123,7 @@ async def test_renew_from_the_ui_changes_expiry(settings, root_client, lease_db)
         old = screen.store.known[lease_id].expire_time
         assert screen.table.move_to(lease_id)
         await pilot.press("n")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PromptScreen", what="prompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RenewDialog", what="prompt")
         await pilot.press(*"30m", "enter")
         await wait_for(pilot, lambda: screen.store.known[lease_id].expire_time > old + timedelta(minutes=20), what="renewed")
         assert screen.store.known[lease_id].last_renewal is not None
@@ -218,7 +219,7 @@ async def test_keepalive_from_the_ui_renews_past_original_expiry(settings, root_
         await pilot.press("K")
         assert lease_id in screen.keepalive
         await wait_for(
-            pilot, lambda: datetime.now(timezone.utc) > first + timedelta(seconds=3), timeout=15, what="time"
+            pilot, lambda: datetime.now(UTC) > first + timedelta(seconds=3), timeout=15, what="time"
         )
         assert api.lookup_lease(app.gateway, lease_id).expire_time > first
         assert screen.store.known[lease_id].expire_time > first
@@ -255,7 +256,7 @@ async def test_revoked_elsewhere_row_updates_to_truth(settings, root_client, lea
         root_client.write("sys/leases/revoke", lease_id=lease_id, sync=True)
         screen.table.move_to(lease_id)
         await pilot.press("n")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PromptScreen", what="prompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RenewDialog", what="prompt")
         await pilot.press("enter")
         await wait_for(pilot, lambda: lease_id not in screen.store, what="row removed")
         assert any("already gone" in line for line in screen.activity)
@@ -290,7 +291,7 @@ async def test_poll_waits_while_a_modal_is_open(settings):
 
 
 # -- the widget on its own: hostile ids and a snapshot ----------------------------------------------
-T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def fixed_store() -> LeaseStore:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
-from enum import Enum
-from typing import Any, Awaitable, Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from ...timefmt import format_ttl as _format_ttl
 from ...vault.errors import VaultError
@@ -19,7 +20,7 @@ from ...vault.leases import IssuedCredentials, Lease
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # -- TTL text and thresholds ------------------------------------------------------------------
@@ -31,10 +32,10 @@ def format_ttl(seconds: float | None) -> str:
 def format_time(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(timezone.utc).strftime("%m-%d %H:%M:%S")
+    return value.astimezone(UTC).strftime("%m-%d %H:%M:%S")
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     PENDING = "pending"  # not looked up yet
     OK = "ok"
     WARN = "warn"
@@ -63,12 +64,12 @@ def short_id(lease_id: str, keep: int = 10) -> str:
 
 
 # -- rows -------------------------------------------------------------------------------------
-class SortKey(str, Enum):
+class SortKey(StrEnum):
     TTL = "ttl"
     ISSUED = "issued"
     PREFIX = "prefix"
 
-    def next(self) -> "SortKey":
+    def next(self) -> SortKey:
         order = list(SortKey)
         return order[(order.index(self) + 1) % len(order)]
 
@@ -92,7 +93,7 @@ class Row:
 @dataclass
 class _Node:
     name: str  # full prefix ending in '/', "" for the root
-    children: dict[str, "_Node"] = field(default_factory=dict)
+    children: dict[str, _Node] = field(default_factory=dict)
     leases: list[str] = field(default_factory=list)
     count: int = 0
 
@@ -172,7 +173,7 @@ class LeaseStore:
     def _sort_leases(self, ids: list[str]) -> list[str]:
         known = self.known
         if self.sort_key is SortKey.TTL:
-            far = datetime.max.replace(tzinfo=timezone.utc)
+            far = datetime.max.replace(tzinfo=UTC)
 
             def ttl_key(i: str) -> tuple[int, datetime, str]:
                 lease = known.get(i)
@@ -184,7 +185,7 @@ class LeaseStore:
 
             return sorted(ids, key=ttl_key)
         if self.sort_key is SortKey.ISSUED:
-            old = datetime.min.replace(tzinfo=timezone.utc)
+            old = datetime.min.replace(tzinfo=UTC)
 
             def issued_key(i: str) -> tuple[bool, datetime, str]:
                 lease = known.get(i)
@@ -223,8 +224,9 @@ class LeaseStore:
     def _group_order(self, node: _Node) -> list[_Node]:
         children = list(node.children.values())
         if self.sort_key is SortKey.TTL:
+
             def soonest(n: _Node) -> tuple[datetime, str]:
-                best = datetime.max.replace(tzinfo=timezone.utc)
+                best = datetime.max.replace(tzinfo=UTC)
                 for i in _all_ids(n):
                     lease = self.known.get(i)
                     if lease is not None and lease.expire_time is not None and lease.expire_time < best:
@@ -241,7 +243,7 @@ class LeaseStore:
             current = child
             while len(current.children) == 1 and not current.leases:
                 current = next(iter(current.children.values()))
-            label = current.name[len(start):]
+            label = current.name[len(start) :]
             collapsed = current.name in self.collapsed
             out.append(Row("group", current.name, depth, current.count, label, collapsed))
             if collapsed:
@@ -314,9 +316,7 @@ class LookupQueue:
         return None
 
 
-def plan_lookups(
-    ids: Iterable[str], known: dict[str, Lease], now: datetime, *, force: bool = False
-) -> list[str]:
+def plan_lookups(ids: Iterable[str], known: dict[str, Lease], now: datetime, *, force: bool = False) -> list[str]:
     return [i for i in ids if needs_lookup(known.get(i), now, force=force)]
 
 
@@ -418,7 +418,7 @@ class KeepAlive:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
                     continue  # the watchlist changed: recompute
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
             entry = self.watched.get(lease_id)
             if entry is None:
@@ -451,9 +451,7 @@ class KeepAlive:
         entry.failures = 0
         self._report(KeepAliveEvent("renewed", lease_id, fresh))
 
-    async def _renewal_failed(
-        self, lease_id: str, entry: Watched, error: VaultError | None, detail: str
-    ) -> None:
+    async def _renewal_failed(self, lease_id: str, entry: Watched, error: VaultError | None, detail: str) -> None:
         from ...vault import leases as api
 
         creds = entry.credentials
@@ -464,8 +462,13 @@ class KeepAlive:
                 entry.failures += 1
                 self.watched.pop(lease_id, None)
                 self._report(
-                    KeepAliveEvent("failed", lease_id, entry.lease, error=gen_error,
-                                   detail=f"{detail}; regenerating failed: {gen_error}")
+                    KeepAliveEvent(
+                        "failed",
+                        lease_id,
+                        entry.lease,
+                        error=gen_error,
+                        detail=f"{detail}; regenerating failed: {gen_error}",
+                    )
                 )
                 return
             self.watched.pop(lease_id, None)

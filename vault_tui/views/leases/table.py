@@ -8,7 +8,7 @@ the visible rows is repainted; the row list is rebuilt only when the structure c
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.segment import Segment
 from rich.style import Style
@@ -55,6 +55,7 @@ class LeaseTable(ScrollView, can_focus=True):
         "lease-table--error",
         "lease-table--marked",
         "lease-table--dim",
+        "lease-table--stale",
     }
     DEFAULT_CSS = """
     LeaseTable { background: $surface; scrollbar-gutter: stable; }
@@ -70,6 +71,7 @@ class LeaseTable(ScrollView, can_focus=True):
     LeaseTable > .lease-table--error { color: $error; }
     LeaseTable > .lease-table--marked { color: $warning; text-style: bold; }
     LeaseTable > .lease-table--dim { color: $text-muted; }
+    LeaseTable > .lease-table--stale { color: $warning; text-style: bold; }
     """
     BINDINGS = [
         Binding("up,k", "cursor_up", "Up", show=False, id="lease_table.up"),
@@ -83,19 +85,19 @@ class LeaseTable(ScrollView, can_focus=True):
         Binding("right", "expand", "Expand", show=False, id="lease_table.expand"),
     ]
 
-    now: reactive[datetime] = reactive(lambda: datetime.now(timezone.utc), init=False, always_update=False)
+    now: reactive[datetime] = reactive(lambda: datetime.now(UTC), init=False, always_update=False)
     cursor: reactive[int] = reactive(0, init=False)
 
     class Highlighted(Message):
         """The cursor moved to another row."""
 
-        def __init__(self, table: "LeaseTable", row: Row | None) -> None:
+        def __init__(self, table: LeaseTable, row: Row | None) -> None:
             super().__init__()
             self.table = table
             self.row = row
 
         @property
-        def control(self) -> "LeaseTable":
+        def control(self) -> LeaseTable:
             return self.table
 
     def __init__(
@@ -105,7 +107,7 @@ class LeaseTable(ScrollView, can_focus=True):
         warn_seconds: float = 300,
         critical_seconds: float = 60,
         name: str | None = None,
-        id: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -118,6 +120,18 @@ class LeaseTable(ScrollView, can_focus=True):
         self.built_version = -1  # store.version the rows were built from
         self._index: dict[str, int] = {}
         self.renders = 0  # lines rendered (for tests and the benchmark)
+        self._stale = False
+
+    @property
+    def stale(self) -> bool:
+        """What the rows show may be out of date (the server is away): the header says so."""
+        return self._stale
+
+    @stale.setter
+    def stale(self, value: bool) -> None:
+        if value != self._stale:
+            self._stale = value
+            self.refresh(Region(0, 0, self.size.width, 1))
 
     # -- structure ----------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -306,12 +320,17 @@ class LeaseTable(ScrollView, can_focus=True):
 
     def _header(self, width: int, base: Style) -> Strip:
         lw, times = self._layout()
-        text = "  " + _fit("lease", lw) + _fit("TTL", TTL_W, right=True) + " "
+        style = base + self._style("header")
+        stale = " (stale)" if self._stale else ""
+        head = [Segment("  " + _fit("lease", lw - len(stale)), style)]
+        if stale:
+            head.append(Segment(stale, style + self._style("stale")))
+        text = _fit("TTL", TTL_W, right=True) + " "
         for title in ("expires", "issued", "renewed")[:times]:
             text += _fit(title, TIME_W)
         text += _fit("renew", RENEW_W) + _fit("", FLAGS_W)
-        style = base + self._style("header")
-        return Strip([Segment(_fit(text, width), style)], width)
+        head.append(Segment(text, style))
+        return Strip(head).crop_extend(0, width, style)
 
     def _group_line(self, row: Row, width: int) -> Strip:
         arrow = "▸ " if row.collapsed else "▾ "
@@ -342,8 +361,13 @@ class LeaseTable(ScrollView, can_focus=True):
             ttl_text = format_ttl(remaining)
             level = ttl_level(remaining, self.warn_seconds, self.critical_seconds)
         level_style = {
-            Level.OK: "ok", Level.WARN: "warn", Level.CRITICAL: "critical", Level.EXPIRED: "expired",
-            Level.PENDING: "pending", Level.ERROR: "error", Level.NEVER: "dim",
+            Level.OK: "ok",
+            Level.WARN: "warn",
+            Level.CRITICAL: "critical",
+            Level.EXPIRED: "expired",
+            Level.PENDING: "pending",
+            Level.ERROR: "error",
+            Level.NEVER: "dim",
         }[level]
         segments.append(Segment(_fit(ttl_text, TTL_W, right=True), self._style(level_style)))
         segments.append(Segment(" "))
@@ -352,7 +376,9 @@ class LeaseTable(ScrollView, can_focus=True):
             values = (lease.expire_time, lease.issue_time, lease.last_renewal)[:times]
             for index, value in enumerate(values):
                 segments.append(Segment(_fit(format_time(value), TIME_W), dim if index else None))
-            segments.append(Segment(_fit("yes" if lease.renewable else "no", RENEW_W), None if lease.renewable else dim))
+            segments.append(
+                Segment(_fit("yes" if lease.renewable else "no", RENEW_W), None if lease.renewable else dim)
+            )
         else:
             text = _fit(visible(error) if error else "looking up…", TIME_W * times + RENEW_W)
             segments.append(Segment(text, self._style("error") if error else dim))
