@@ -8,47 +8,16 @@ import hvac
 import pytest
 from conftest import unique
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
-from lease_fixtures import make_db_role, pg_role_exists
+from lease_fixtures import lease_app, line_text, make_db_role, open_dashboard, pg_role_exists, refreshed
 from textual.app import App, ComposeResult
 
-from tests.helpers import wait_for, wait_ready
-from vault_tui.app import make_app
-from vault_tui.config import AppConfig
+from tests.helpers import wait_for
 from vault_tui.vault import leases as api
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.leases import Lease
 from vault_tui.views.leases.dialogs import GenerateCredsScreen
 from vault_tui.views.leases.model import LeaseStore
-from vault_tui.views.leases.screen import LeasesScreen
 from vault_tui.views.leases.table import LeaseTable
-
-
-def lease_app(settings: ConnectionSettings, **config):
-    config.setdefault("lease_refresh_seconds", 0)  # polls only when a test asks
-    return make_app(AppConfig(connection=settings, initial_view="leases", **config), tick=False)
-
-
-async def open_dashboard(pilot) -> LeasesScreen:
-    app = pilot.app
-    await wait_ready(pilot)
-    await wait_for(pilot, lambda: isinstance(app.screen, LeasesScreen), what="lease screen")
-    screen = app.screen
-    await wait_for(pilot, lambda: screen.refresh_count > 0, what="first refresh")
-    return screen
-
-
-async def refreshed(pilot, screen: LeasesScreen, force: bool = False) -> None:
-    count = screen.refresh_count
-    screen.action_refresh(force)
-    await wait_for(pilot, lambda: screen.refresh_count > count, what="refresh")
-
-
-def line_text(table: LeaseTable, lease_id: str) -> str:
-    index = table.row_index(lease_id)
-    assert index is not None, f"{lease_id} not in the table"
-    table.scroll_to(y=max(0, index - 2), animate=False, immediate=True)
-    y = index - int(table.scroll_offset.y) + 1
-    return table.render_line(y).text
 
 
 async def test_dashboard_lists_db_token_and_userpass_leases(settings, bao, root_client, lease_db, db_role, userpass_mount):
