@@ -58,7 +58,12 @@ def lease_db(bao, postgres):
 
 
 def make_db_role(
-    client: hvac.Client, mount: str, *, default_ttl: str = "1h", max_ttl: str = "2h", revocation: list[str] | None = None
+    client: hvac.Client,
+    mount: str,
+    *,
+    default_ttl: str = "1h",
+    max_ttl: str = "2h",
+    revocation: list[str] | None = None,
 ) -> str:
     role = unique("r")
     extra: dict[str, Any] = {"revocation_statements": revocation} if revocation is not None else {}

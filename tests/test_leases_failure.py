@@ -97,7 +97,9 @@ async def test_quit_names_each_failed_revocation_and_stays_until_seen(settings, 
             await wait_for(pilot, lambda: isinstance(app.screen, QuitLeasesScreen), what="quit prompt")
             await pilot.click("#revoke")
             report = await wait_for(
-                pilot, lambda: app.screen if isinstance(app.screen, RevokeFailedScreen) else None, timeout=60,
+                pilot,
+                lambda: app.screen if isinstance(app.screen, RevokeFailedScreen) else None,
+                timeout=60,
                 what="the report of failed revocations",
             )
             assert app.is_running  # not gone before the user has seen it
@@ -111,7 +113,9 @@ async def test_quit_names_each_failed_revocation_and_stays_until_seen(settings, 
             assert any("on quit failed" in line for line in screen.activity)
             # Quitting again asks again, about the one still live; "keep" quits.
             await pilot.press("ctrl+q")
-            prompt = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, QuitLeasesScreen) else None, what="asked again")
+            prompt = await wait_for(
+                pilot, lambda: app.screen if isinstance(app.screen, QuitLeasesScreen) else None, what="asked again"
+            )
             assert prompt.lease_ids == [doomed]
             await pilot.click("#keep")
             await wait_for(pilot, lambda: not app.is_running, timeout=30, what="quit")

@@ -28,7 +28,9 @@ from vault_tui.views.leases.model import (
 T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
-def lease(lease_id: str, ttl: float | None = 3600, *, issued: float = -60, renewable: bool = True, renewed=None) -> Lease:
+def lease(
+    lease_id: str, ttl: float | None = 3600, *, issued: float = -60, renewable: bool = True, renewed=None
+) -> Lease:
     return Lease(
         id=lease_id,
         issue_time=T0 + timedelta(seconds=issued),
@@ -42,8 +44,16 @@ def lease(lease_id: str, ttl: float | None = 3600, *, issued: float = -60, renew
 
 @pytest.mark.parametrize(
     "seconds,text",
-    [(None, "never"), (0, "expired"), (-5, "expired"), (0.4, "0s"), (59, "59s"), (60, "1m00s"),
-     (3725, "1h02m05s"), (90061, "1d01h01m")],
+    [
+        (None, "never"),
+        (0, "expired"),
+        (-5, "expired"),
+        (0.4, "0s"),
+        (59, "59s"),
+        (60, "1m00s"),
+        (3725, "1h02m05s"),
+        (90061, "1d01h01m"),
+    ],
 )
 def test_format_ttl(seconds, text):
     assert format_ttl(seconds) == text

@@ -20,7 +20,9 @@ from vault_tui.views.leases.model import LeaseStore
 from vault_tui.views.leases.table import LeaseTable
 
 
-async def test_dashboard_lists_db_token_and_userpass_leases(settings, bao, root_client, lease_db, db_role, userpass_mount):
+async def test_dashboard_lists_db_token_and_userpass_leases(
+    settings, bao, root_client, lease_db, db_role, userpass_mount
+):
     creds = [root_client.read(f"{lease_db}/creds/{db_role}") for _ in range(2)]
     token_role = unique("tr")
     root_client.write(f"auth/token/roles/{token_role}", allowed_policies="default", token_ttl="1h")
@@ -94,7 +96,9 @@ async def test_renew_from_the_ui_changes_expiry(settings, root_client, lease_db)
         await pilot.press("n")
         await wait_for(pilot, lambda: type(app.screen).__name__ == "RenewDialog", what="prompt")
         await pilot.press(*"30m", "enter")
-        await wait_for(pilot, lambda: screen.store.known[lease_id].expire_time > old + timedelta(minutes=20), what="renewed")
+        await wait_for(
+            pilot, lambda: screen.store.known[lease_id].expire_time > old + timedelta(minutes=20), what="renewed"
+        )
         assert screen.store.known[lease_id].last_renewal is not None
         assert "29m" in line_text(screen.table, lease_id) or "30m" in line_text(screen.table, lease_id)
 
@@ -163,7 +167,7 @@ async def test_generate_credentials_masked_copy_and_session_leases(settings, roo
         await wait_for(pilot, lambda: isinstance(app.screen, GenerateCredsScreen), what="generate modal")
         await pilot.press(*f"{lease_db}/creds/{db_role}", "enter")
         await wait_for(pilot, lambda: screen.issued, what="credentials")
-        (lease_id, creds), = screen.issued.items()
+        ((lease_id, creds),) = screen.issued.items()
         assert lease_id in screen.store and screen.table.current_lease_id == lease_id
         shown = str(screen.query_one("#lease-creds").render())
         assert creds.password not in shown and creds.username not in shown and "••••" in shown
@@ -187,9 +191,7 @@ async def test_keepalive_from_the_ui_renews_past_original_expiry(settings, root_
         screen.table.move_to(lease_id)
         await pilot.press("K")
         assert lease_id in screen.keepalive
-        await wait_for(
-            pilot, lambda: datetime.now(UTC) > first + timedelta(seconds=3), timeout=15, what="time"
-        )
+        await wait_for(pilot, lambda: datetime.now(UTC) > first + timedelta(seconds=3), timeout=15, what="time")
         assert api.lookup_lease(app.gateway, lease_id).expire_time > first
         assert screen.store.known[lease_id].expire_time > first
         assert any("keep-alive renewed" in line for line in screen.activity)
@@ -274,10 +276,18 @@ def fixed_store() -> LeaseStore:
         ("pki/issue/web/6d:2f:aa:19", 86400 * 3, False),
     ]
     for lease_id, ttl, renewable in rows:
-        store.add(lease_id, Lease(
-            id=lease_id, issue_time=T0 - timedelta(minutes=10), expire_time=T0 + timedelta(seconds=ttl),
-            last_renewal=None, server_renewable=renewable, ttl=max(ttl, 0), looked_up_at=T0,
-        ))
+        store.add(
+            lease_id,
+            Lease(
+                id=lease_id,
+                issue_time=T0 - timedelta(minutes=10),
+                expire_time=T0 + timedelta(seconds=ttl),
+                last_renewal=None,
+                server_renewable=renewable,
+                ttl=max(ttl, 0),
+                looked_up_at=T0,
+            ),
+        )
     store.add("database/creds/readonly/pendingNotLookedUp")
     store.marked.add("database/creds/readonly/Kq7Lm2PzX0bW4yHa")
     return store
