@@ -106,7 +106,8 @@ async def test_quit_names_each_failed_revocation_and_stays_until_seen(settings, 
             assert report.failures and [lease_id for lease_id, _ in report.failures] == [doomed]
             text = " ".join(str(w.render()) for w in report.query("Static"))
             assert doomed in text and fine not in text and "1 of 2 revocation(s) failed" in text
-            assert app.focused is report.query_one("#stay")  # the safe choice is the default
+            stay = report.query_one("#stay")
+            await wait_for(pilot, lambda: app.focused is stay, what="the safe choice focused")
             await pilot.press("enter")  # stay
             await wait_for(pilot, lambda: app.screen is screen, what="back in the app")
             assert app.is_running and list(screen.issued) == [doomed]

@@ -49,6 +49,7 @@ class GenerateCredsScreen(Dialog[tuple[str, str] | None]):
     """Pick ``<mount>/creds/<role>``: roles of every creds-capable mount, or type the path."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="leases.generate.cancel")]
+    AUTO_FOCUS = "#gen-path"
 
     @dataclass
     class RolesLoaded(Message):
@@ -72,7 +73,6 @@ class GenerateCredsScreen(Dialog[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).loading = True
-        self.query_one("#gen-path", Input).focus()
         self.load_roles()
 
     @work(group="gen-roles", exclusive=True, exit_on_error=False)
@@ -149,6 +149,7 @@ class RenewDialog(Dialog[Increment | None]):
     """Ask for a renewal increment; a typo keeps the dialog open with the reason."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="leases.renew.cancel")]
+    AUTO_FOCUS = "#increment"
 
     def __init__(self, what: str, note: str = "") -> None:
         super().__init__()
@@ -166,9 +167,6 @@ class RenewDialog(Dialog[Increment | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Renew", id="ok", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#increment", Input).focus()
 
     @on(Input.Submitted, "#increment")
     @on(Button.Pressed, "#ok")
@@ -189,6 +187,7 @@ class QuitLeasesScreen(Dialog[str]):
     """On quit: this session issued leases. Revoke them, keep them, or stay."""
 
     BINDINGS = [Binding("escape", "stay", "Cancel", id="quit.cancel")]
+    AUTO_FOCUS = "#revoke"
 
     def __init__(self, lease_ids: list[str]) -> None:
         super().__init__()
@@ -210,9 +209,6 @@ class QuitLeasesScreen(Dialog[str]):
                 yield Button("Quit, keep them", id="keep")
                 yield Button("Revoke and quit", id="revoke", variant="error")
 
-    def on_mount(self) -> None:
-        self.query_one("#revoke", Button).focus()
-
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or "stay")
@@ -227,6 +223,7 @@ class RevokeFailedScreen(Dialog[bool]):
     Dismisses True for "quit anyway", False to stay (the default button, and escape)."""
 
     BINDINGS = [Binding("escape", "stay", "Stay", id="quit.failed.stay")]
+    AUTO_FOCUS = "#stay"  # the safe choice
 
     def __init__(self, failures: list[tuple[str, str]], total: int) -> None:
         super().__init__()
@@ -255,9 +252,6 @@ class RevokeFailedScreen(Dialog[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Quit anyway", id="quit", variant="error")
                 yield Button("Stay", id="stay", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#stay", Button).focus()
 
     @on(Button.Pressed, "#quit")
     def _quit(self) -> None:
