@@ -38,12 +38,14 @@ class LeaseFacts:
 
 def head_text(row: Row | None, facts: LeaseFacts | None) -> Text:
     if facts is not None:
-        text = Text("Lease\n", style="bold")
+        text = Text()
+        text.append("Lease\n", style="bold")
         text.append(visible(facts.lease_id))
         return text
     if row is None:
         return Text("No leases.", style="dim")
-    text = Text("Prefix\n", style="bold")
+    text = Text()
+    text.append("Prefix\n", style="bold")
     text.append(visible(row.key) + "\n")
     text.append(f"{row.count:,} lease(s) listed\n\n")
     text.append("enter: open/close · P: revoke everything under this prefix", style="dim")
@@ -84,7 +86,8 @@ def creds_text(facts: LeaseFacts | None) -> Text:
     creds = facts.creds if facts is not None else None
     if creds is None:
         return Text("")
-    text = Text("Issued this session\n", style="bold")
+    text = Text()
+    text.append("Issued this session\n", style="bold")
     if facts is not None and facts.revealed:
         text.append("username  ")
         text.append(visible(creds.username), style="bold")
@@ -99,7 +102,8 @@ def creds_text(facts: LeaseFacts | None) -> Text:
 
 
 def activity_text(lines: list[str]) -> Text:
-    text = Text("Activity\n", style="bold")
+    text = Text()
+    text.append("Activity\n", style="bold")
     text.append("\n".join(lines))
     return text
 
