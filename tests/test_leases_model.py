@@ -83,7 +83,7 @@ def test_rows_grouped_with_counts_and_compressed_chains():
     store = LeaseStore()
     store.set_listing(["db/creds/ro/a", "db/creds/ro/b", "db/creds/rw/c", "auth/token/create/t"])
     rows = store.rows()
-    groups = [(r.key, r.label, r.count, r.depth) for r in rows if r.is_group]
+    groups = [(r.key, r.label, r.total, r.depth) for r in rows if r.is_group]
     assert groups == [
         ("auth/token/create/", "auth/token/create/", 1, 0),
         ("db/creds/", "db/creds/", 3, 0),

@@ -17,11 +17,16 @@ from vault_tui.vault.errors import InvalidRequest, PermissionDenied, Sealed, Unr
 from vault_tui.vault.leases import Lease, LeaseGone, LeaseListing
 from vault_tui.views.leases.model import LeaseStore, LookupQueue
 from vault_tui.views.leases.refresh import (
+    FirstLook,
+    GcPause,
     PollState,
     Refresher,
     RefreshLog,
     RefreshReport,
     Scope,
+    ViewShape,
+    first_screenful,
+    list_and_look_up_first,
     lookup_order,
     next_batch,
 )
@@ -316,3 +321,60 @@ async def test_refresh_against_a_real_server(gateway, root_client):
     report = await engine.run(force=True)
     assert not engine.store.ids_under(f"auth/token/create/{role}/")
     assert set(mine) <= report.removed
+
+
+# -- the first screenful, in one worker call ----------------------------------------------------
+def test_first_screenful_is_what_the_table_shows_first():
+    ids = ["b/x/2", "a/y/1", "b/x/1", "a/y/2"]
+    # grouped: a/y/ heading, a/y/1, a/y/2, b/x/ heading, b/x/1 ...
+    assert first_screenful(ids, ViewShape(lines=4)) == ["a/y/1", "a/y/2"]
+    assert first_screenful(ids, ViewShape(lines=2, grouped=False)) == ["a/y/1", "a/y/2"]
+    assert first_screenful(ids, ViewShape(lines=9, filter_text="b/")) == ["b/x/1", "b/x/2"]
+    store = LeaseStore()
+    store.collapsed.add("a/y/")
+    assert first_screenful(ids, ViewShape.of(store, 3)) == ["b/x/1"]
+
+
+async def test_a_refresh_uses_a_first_look_and_looks_up_only_the_rest():
+    server, hooks = Server(IDS[:20]), Hooks(on_screen=IDS[:5])
+    first = FirstLook(LeaseListing(tuple(IDS[:20])), tuple((i, lease(i)) for i in IDS[:5]))
+
+    async def prefetched():
+        return first
+
+    report = await refresher(server, hooks).run(listing=prefetched())
+    assert report.ok and report.looked_up == frozenset(IDS[:20])
+    assert sorted(server.looked_up()) == IDS[5:20]  # the screenful was not looked up twice
+    # the screenful is in hand (and painted) before any other look-up is sent
+    assert hooks.kinds()[:8] == ["listed"] + ["looked_up"] * 5 + ["progress", "screenful"]
+
+
+async def test_list_and_look_up_first_against_a_real_server(gateway, root_client):
+    role = unique("tr")
+    root_client.write(f"auth/token/roles/{role}", allowed_policies="default", token_ttl="1h")
+    for _ in range(6):
+        root_client.write(f"auth/token/create/{role}", policies=["default"])
+    prefix = f"auth/token/create/{role}/"
+    shape = ViewShape(lines=50, filter_text=role)
+    first = await asyncio.to_thread(list_and_look_up_first, gateway, shape)
+    mine = sorted(i for i in first.listing.lease_ids if i.startswith(prefix))
+    assert len(mine) == 6
+    assert [lease_id for lease_id, _ in first.looked_up] == mine
+    assert all(isinstance(result, Lease) and result.expire_time for _, result in first.looked_up)
+    api.revoke_prefix(gateway, prefix.rstrip("/"))
+
+
+def test_gc_pause_holds_the_collector_until_the_end():
+    import gc
+
+    pause = GcPause()
+    assert gc.isenabled()
+    pause.start()
+    try:
+        assert not gc.isenabled()
+        pause.start()  # once
+    finally:
+        pause.end()
+    assert gc.isenabled()
+    pause.end()  # idempotent
+    assert gc.isenabled()

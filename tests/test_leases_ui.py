@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import hvac
 import pytest
@@ -15,6 +16,7 @@ from tests.helpers import wait_for
 from vault_tui.vault import leases as api
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.leases import Lease
+from vault_tui.views import leases as leases_view
 from vault_tui.views.leases.dialogs import GenerateCredsScreen
 from vault_tui.views.leases.model import LeaseStore
 from vault_tui.views.leases.table import LeaseTable
@@ -41,7 +43,7 @@ async def test_dashboard_lists_db_token_and_userpass_leases(
         assert len(token_ids) == 1 and len(userpass_ids) == 1
         # Grouped by prefix with counts.
         group = next(r for r in table.rows if r.is_group and r.key == f"{lease_db}/creds/{db_role}/")
-        assert group.count == 2
+        assert group.total == 2
         # Rows show a TTL; auth leases say not renewable.
         assert "59m" in line_text(table, creds[0]["lease_id"])
         assert line_text(table, token_ids[0]).rstrip().endswith("no")
@@ -294,6 +296,8 @@ def fixed_store() -> LeaseStore:
 
 
 class TableApp(App[None]):
+    CSS_PATH = str(Path(leases_view.__file__).parent / "leases.tcss")
+
     def compose(self) -> ComposeResult:
         table = LeaseTable(fixed_store(), warn_seconds=300, critical_seconds=60, id="t")
         table.now = T0

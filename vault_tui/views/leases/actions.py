@@ -430,10 +430,10 @@ class LeaseActions(Screen[None]):
         self.keepalive.update(lease)
         if message.by_hand:
             self.tracked.add(lease.id)
-            box = self.query_one("#lease-lookup", Input)
-            box.value = ""
-            if self.can_list:
-                box.display = False
+            for box in self.query("#lease-lookup").results(Input):
+                box.value = ""
+                if self.can_list:
+                    box.display = False
         if new:
             self.table.rebuild()
         if message.by_hand:

@@ -63,8 +63,7 @@ class GenerateCredsScreen(Dialog[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -calm"):
             yield Static("Generate credentials", classes="dialog-title", markup=False)
-            yield Static("Pick a role, or type MOUNT/creds/ROLE:", markup=False)
-            yield Input(placeholder="database/creds/readonly", id="gen-path")
+            yield Input(placeholder="pick a role below, or type MOUNT/creds/ROLE", id="gen-path")
             yield OptionList(id="gen-roles")
             yield Static("Loading roles…", id="gen-status", classes="dialog-note", markup=False)
             with Horizontal(classes="dialog-buttons"):

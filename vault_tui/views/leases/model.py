@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from ...timefmt import format_ttl as _format_ttl
 from ...vault.errors import VaultError
@@ -74,14 +74,16 @@ class SortKey(StrEnum):
         return order[(order.index(self) + 1) % len(order)]
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of the table: a group (prefix) heading or a lease."""
+class Row(NamedTuple):
+    """One line of the table: a group (prefix) heading or a lease.
+
+    Immutable, and a tuple rather than a frozen dataclass: a listing of 5,000 leases builds
+    5,000 rows at once, and a tuple is built about four times faster."""
 
     kind: str  # "group" | "lease"
     key: str  # the prefix (ending in '/') for a group, the lease id for a lease
     depth: int = 0
-    count: int = 0  # leases under a group
+    total: int = 0  # leases under a group
     label: str = ""  # group: the prefix segment(s) shown
     collapsed: bool = False
 
@@ -198,12 +200,21 @@ class LeaseStore:
         return sorted(ids)
 
     def rows(self) -> list[Row]:
-        visible_ids = [i for i in self.ids if self.matches(i)]
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            visible_ids = [i for i in self.ids if needle in i.lower()]
+        else:
+            visible_ids = list(self.ids)
         if not self.grouped:
             return [Row("lease", i) for i in self._sort_leases(visible_ids)]
         by_prefix: dict[str, list[str]] = {}
         for lease_id in visible_ids:
-            by_prefix.setdefault(lease_id.rpartition("/")[0], []).append(lease_id)
+            prefix = lease_id.rpartition("/")[0]
+            group = by_prefix.get(prefix)
+            if group is None:
+                by_prefix[prefix] = [lease_id]
+            else:
+                group.append(lease_id)
         root = _Node("")
         for prefix, ids in by_prefix.items():
             node = root

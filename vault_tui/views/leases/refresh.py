@@ -17,6 +17,7 @@ next automatic refresh runs (never while the view is hidden; backing off while r
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -24,15 +25,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ...pool import DaemonPool
 from ...timefmt import format_ttl
 from ...vault import leases as api
 from ...vault.errors import NodeNotActive, PermissionDenied, Sealed, Unreachable, VaultError
+from ...vault.gateway import Gateway
 from ...vault.leases import Lease, LeaseGone
-from .model import LeaseStore, LookupQueue, plan_lookups
+from .model import LeaseStore, LookupQueue, SortKey, plan_lookups
 
 LOOKUP_CONCURRENCY = 4  # the worker's background pool has 4 threads
 VISIBLE_BATCH = 10  # at most this many look-ups per call for rows on screen
 BACKGROUND_BATCH = 25  # look-ups per call for the rest
+PAINT_WAIT = 0.5  # seconds the rest of the look-ups wait at most for the screenful to be painted
 MAX_POLL_BACKOFF = 120.0  # seconds: the longest wait between automatic refreshes that fail
 
 # Errors that mean "the server is not answering now", not "this lease has a problem": the
@@ -77,8 +81,9 @@ class RefreshHooks(Protocol):
         """The listing replaced the store's ids (rows to rebuild)."""
         ...
 
-    def screenful(self) -> None:
-        """Every row on screen has its TTL."""
+    def screenful(self) -> Awaitable[None] | None:
+        """Every row on screen has its TTL (or its error): the rest of the look-ups wait for the
+        returned awaitable (the screen painted), at most :data:`PAINT_WAIT` seconds."""
         ...
 
     def progress(self, pending: int) -> None:
@@ -156,6 +161,73 @@ def lookup_order(display: Iterable[str], ids: Iterable[str]) -> list[str]:
     return ordered + [i for i in ids if i not in seen]
 
 
+@dataclass(frozen=True)
+class ViewShape:
+    """What the table shows first: how many lines, grouped or flat, in which order."""
+
+    lines: int
+    grouped: bool = True
+    sort_key: SortKey = SortKey.PREFIX
+    filter_text: str = ""
+    collapsed: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, store: LeaseStore, lines: int) -> ViewShape:
+        return cls(lines, store.grouped, store.sort_key, store.filter_text, frozenset(store.collapsed))
+
+
+def first_screenful(lease_ids: Iterable[str], shape: ViewShape) -> list[str]:
+    """The lease ids on the first ``shape.lines`` lines of the table, as it will show them."""
+    store = LeaseStore()
+    store.grouped, store.sort_key, store.filter_text = shape.grouped, shape.sort_key, shape.filter_text
+    store.collapsed = set(shape.collapsed)
+    store.set_listing(lease_ids)
+    return [row.key for row in store.rows()[: shape.lines] if not row.is_group]
+
+
+@dataclass(frozen=True)
+class FirstLook:
+    """A listing and the first screenful of it already looked up: what the raw way does (LIST,
+    then the rows on screen, 4 at a time), in one worker call, so opening the view costs no
+    round trip through the UI's event loop between the listing and the look-ups."""
+
+    listing: api.LeaseListing
+    looked_up: tuple[tuple[str, Lease | VaultError], ...] = ()
+
+
+_first_pool: DaemonPool | None = None
+
+
+def list_and_look_up_first(gateway: Gateway, shape: ViewShape) -> FirstLook:
+    """Walk every lease, then look up the ones on the first screenful, ``LOOKUP_CONCURRENCY``
+    at a time. Raises what the walk raises (PermissionDenied without sudo); look-up failures
+    are in the result, one per lease."""
+    global _first_pool
+    listing = api.list_all_leases(gateway)
+    ids = first_screenful(listing.lease_ids, shape)
+    if not ids:
+        return FirstLook(listing)
+    if _first_pool is None:
+        _first_pool = DaemonPool(LOOKUP_CONCURRENCY, name="lease-first")
+    share = math.ceil(len(ids) / LOOKUP_CONCURRENCY)
+    chunks = [ids[i : i + share] for i in range(0, len(ids), share)]
+    futures = [_first_pool.submit(api.lookup_many, gateway, chunk) for chunk in chunks]
+    out: list[tuple[str, Lease | VaultError]] = []
+    for chunk, future in zip(chunks, futures, strict=True):
+        out.extend(zip(chunk, future.result(), strict=False))
+    return FirstLook(listing, tuple(out))
+
+
+@dataclass
+class _Fill:
+    """What the look-ups of one refresh found so far."""
+
+    looked_up: set[str] = field(default_factory=set)
+    gone: set[str] = field(default_factory=set)
+    errors: int = 0
+    stop: VaultError | None = None  # the server went away: no more look-ups
+
+
 class Refresher:
     """Runs refreshes of a :class:`LeaseStore` (one at a time; see the module docstring)."""
 
@@ -179,14 +251,16 @@ class Refresher:
         *,
         force: bool = False,
         keep: Iterable[str] = (),
-        listing: Awaitable[api.LeaseListing] | None = None,
+        listing: Awaitable[api.LeaseListing | FirstLook] | None = None,
     ) -> RefreshReport:
-        """List (or await ``listing``, a walk already sent), then look up what needs it.
+        """List (or await ``listing``, a walk already sent, maybe with the first screenful
+        looked up), then look up what needs it.
 
         ``keep``: ids shown even when not listed (issued this session, looked up by id).
         ``force``: look everything up again, not only unknown and expired leases."""
         started, t0 = self._clock(), time.perf_counter()
         out: dict[str, Any] = {"forced": force}
+        state = _Fill()
         try:
             result = await (listing if listing is not None else self._call(api.list_all_leases))
         except PermissionDenied:
@@ -196,80 +270,128 @@ class Refresher:
             if server_away(error):  # nothing else will answer either: keep what is shown
                 return self._report(started, t0, out)
         else:
-            added, removed = self.store.set_listing(result.lease_ids, keep=keep)
+            first = result if isinstance(result, FirstLook) else FirstLook(result)
+            found = first.listing
+            added, removed = self.store.set_listing(found.lease_ids, keep=keep)
             out.update(
                 listed=True,
                 added=frozenset(added),
                 removed=frozenset(removed),
-                hidden=tuple(result.hidden),
-                problems=tuple((folder, str(error)) for folder, error in result.problems),
+                hidden=tuple(found.hidden),
+                problems=tuple((folder, str(error)) for folder, error in found.problems),
             )
             if added or removed:
                 self.hooks.listed(added, removed)
-        ids = plan_lookups(
-            lookup_order(self.hooks.order(), self.store.ids), self.store.known, self._clock(), force=force
-        )
-        looked_up, gone, errors, failure = await self.fill(LookupQueue(ids))
-        out["looked_up"] = frozenset(looked_up)
-        out["removed"] = frozenset(out.get("removed", frozenset()) | gone)
-        out["errors"] = errors
-        if failure is not None and out.get("failure") is None:
-            out["failure"] = failure
+            if first.looked_up:
+                self._apply(state, [lease_id for lease_id, _ in first.looked_up], [r for _, r in first.looked_up])
+        if state.stop is None:
+            pending = plan_lookups(
+                lookup_order(self.hooks.order(), self.store.ids), self.store.known, self._clock(), force=force
+            )
+            await self.fill(LookupQueue(pending), state)
+        out["looked_up"] = frozenset(state.looked_up)
+        out["removed"] = frozenset(out.get("removed", frozenset()) | state.gone)
+        out["errors"] = state.errors
+        if state.stop is not None and out.get("failure") is None:
+            out["failure"] = state.stop
         return self._report(started, t0, out)
 
     def _report(self, started: datetime, t0: float, fields: dict[str, Any]) -> RefreshReport:
         return RefreshReport(started=started, finished=self._clock(), seconds=time.perf_counter() - t0, **fields)
 
-    async def fill(self, queue: LookupQueue) -> tuple[set[str], set[str], int, VaultError | None]:
-        """Look up what is queued, ``concurrency`` calls in flight. Returns (looked up, gone,
-        errors, why it stopped early): a look-up that finds the server away stops every call,
-        and the leases it did not reach keep what they showed."""
+    def _apply(self, state: _Fill, batch: list[str], results: Iterable[Lease | VaultError]) -> None:
+        """Put one batch of look-ups in the store and tell the screen."""
         hooks, store = self.hooks, self.store
-        looked_up: set[str] = set()
-        gone_all: set[str] = set()
-        errors = 0
-        stop: list[VaultError] = []
-        screenful_told = False
+        state.looked_up.update(batch)
+        gone: list[str] = []
+        for lease_id, result in zip(batch, results, strict=False):
+            if isinstance(result, LeaseGone):
+                store.remove(lease_id)
+                gone.append(lease_id)
+            elif isinstance(result, SERVER_AWAY):
+                if state.stop is None:
+                    state.stop = result
+            elif isinstance(result, VaultError):
+                store.set_error(lease_id, str(result))
+                state.errors += 1
+                hooks.failed(lease_id)
+            else:
+                store.update(result)
+                hooks.looked_up(result)
+        if gone:
+            state.gone.update(gone)
+            hooks.gone(gone)
+
+    async def fill(self, queue: LookupQueue, state: _Fill | None = None) -> _Fill:
+        """Look up what is queued, ``concurrency`` calls in flight. A look-up that finds the
+        server away stops every call, and the leases it did not reach keep what they showed."""
+        state = state if state is not None else _Fill()
+        hooks = self.hooks
+        in_flight: set[str] = set()
+        # The screenful first, on its own: the rest waits until the rows on screen are painted,
+        # so the threads' replies do not compete with that paint for the event loop and the GIL.
+        painted = asyncio.Event()
+        screenful_started = False
         hooks.progress(len(queue))
 
+        async def screenful() -> None:
+            shown = hooks.screenful()
+            if shown is not None:
+                await asyncio.wait([asyncio.ensure_future(shown)], timeout=PAINT_WAIT)
+            painted.set()
+
         async def one_caller() -> None:
-            nonlocal errors, screenful_told
-            while not stop:
-                batch = next_batch(queue, hooks.visible(), concurrency=self.concurrency)
+            nonlocal screenful_started
+            while state.stop is None:
+                on_screen = hooks.visible()
+                if not painted.is_set() and not any(i in queue for i in on_screen):
+                    if not screenful_started and not any(i in in_flight for i in on_screen):
+                        screenful_started = True
+                        await screenful()
+                    else:
+                        await painted.wait()
+                    continue
+                batch = next_batch(queue, on_screen, concurrency=self.concurrency)
                 if not batch:
                     return
-                looked_up.update(batch)
+                in_flight.update(batch)
                 try:
                     results = await self._call(api.lookup_many, batch)
                 except VaultError as error:
                     results = tuple(error for _ in batch)
-                gone: list[str] = []
-                for lease_id, result in zip(batch, results, strict=False):
-                    if isinstance(result, LeaseGone):
-                        store.remove(lease_id)
-                        gone.append(lease_id)
-                    elif isinstance(result, SERVER_AWAY):
-                        if not stop:
-                            stop.append(result)
-                    elif isinstance(result, VaultError):
-                        store.set_error(lease_id, str(result))
-                        errors += 1
-                        hooks.failed(lease_id)
-                    else:
-                        store.update(result)
-                        hooks.looked_up(result)
-                if gone:
-                    gone_all.update(gone)
-                    hooks.gone(gone)
+                finally:
+                    in_flight.difference_update(batch)
+                self._apply(state, batch, results)
+                if state.stop is not None:
+                    painted.set()  # nobody waits for a screenful that will not come
                 hooks.progress(len(queue))
-                if not screenful_told and all(i in store.known for i in hooks.visible()):
-                    screenful_told = True
-                    hooks.screenful()
 
         await asyncio.gather(*(one_caller() for _ in range(self.concurrency)))
-        if not screenful_told and not stop:
-            hooks.screenful()
-        return looked_up, gone_all, errors, (stop[0] if stop else None)
+        if not screenful_started and state.stop is None:
+            await screenful()
+        return state
+
+
+class GcPause:
+    """Holds off Python's cyclic garbage collector for one short burst: the view opening.
+
+    Opening the view builds its widgets while 5,000 ids arrive; the allocations trigger a full
+    (generation 2) collection, which walks every object of the app: 100-150 ms with the event
+    loop stopped, just before the first rows can be painted. Paused until the first screenful
+    is on screen (or ``limit`` seconds at most), the collection runs afterwards instead."""
+
+    def __init__(self) -> None:
+        self.paused_at: float | None = None
+
+    def start(self) -> None:
+        if self.paused_at is None and gc.isenabled():
+            gc.disable()
+            self.paused_at = time.monotonic()
+
+    def end(self) -> None:
+        if self.paused_at is not None:
+            self.paused_at = None
+            gc.enable()
 
 
 @dataclass

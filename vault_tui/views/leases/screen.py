@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
@@ -35,14 +36,24 @@ from textual.widgets import Input, Static
 
 from ...context import vault_app
 from ...safe import visible
-from ...vault import leases as api
 from ...vault.leases import Lease
 from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
 from .actions import LeaseActions
 from .guard import composed, gone, when_composed
 from .model import LeaseStore, SortKey, utcnow
-from .refresh import PollState, Refresher, RefreshLog, RefreshReport, Scope, clock_time
+from .refresh import (
+    FirstLook,
+    GcPause,
+    PollState,
+    Refresher,
+    RefreshLog,
+    RefreshReport,
+    Scope,
+    ViewShape,
+    clock_time,
+    list_and_look_up_first,
+)
 from .side import LeaseFacts, LeaseSide
 from .table import LeaseTable
 
@@ -65,6 +76,10 @@ ACTION_WORDS = {
     "copy_username": "Copy the username",
     "copy_password": "Copy the password",
     "reveal": "Reveal the credentials",
+}
+BOXES = {
+    "lease-lookup": "look up a lease by ID (e.g. database/creds/ro/AbCd…) and press Enter",
+    "lease-filter": "filter lease ids…",
 }
 NO_CREDS = "only credentials issued in this session can be shown or copied, and this lease has none"
 
@@ -104,8 +119,8 @@ class _Hooks:
             self.screen.drop_lease(lease_id, rebuild=False)
         self.screen.table.rebuild()
 
-    def screenful(self) -> None:
-        self.screen.screenful_in_hand()
+    def screenful(self) -> Awaitable[None] | None:
+        return self.screen.screenful_in_hand()
 
     def progress(self, pending: int) -> None:
         self.screen.refreshes.pending = pending
@@ -151,6 +166,8 @@ class LeasesScreen(LeaseActions, Screen[None]):
         self.hidden_prefixes: list[str] = []
         self.activity: list[str] = []
         self._table: LeaseTable | None = None
+        self._footer: KeysFooter | None = None
+        self._resumed = False
         self._side: LeaseSide | None = None
         self._poll_timer: Timer | None = None
         self._rebuild_pending = False
@@ -160,7 +177,7 @@ class LeasesScreen(LeaseActions, Screen[None]):
         self._first_screenful_at: float | None = None  # TTLs of the rows on screen in hand
         self._first_screenful_shown_at: float | None = None  # ... and painted
         self._all_ttls_at: float | None = None
-        self._prefetched_walk: asyncio.Future[api.LeaseListing] | None = None
+        self._prefetched_walk: asyncio.Future[FirstLook] | None = None
         self.refresher = Refresher(self.store, self._background_call, _Hooks(self))
         # Opening a view for the first time, Textual (8.x, App._init_mode + switch_mode) reads
         # leases.tcss, re-parses every stylesheet of the app and restyles every widget of every
@@ -172,6 +189,10 @@ class LeasesScreen(LeaseActions, Screen[None]):
         app = self.app
         if hasattr(app, "_css_update_count") and hasattr(self, "_css_update_count"):
             self._css_update_count = app._css_update_count
+        # No full garbage collection while the view opens (see GcPause): it resumes once the
+        # first screenful is painted, when the first refresh ends, or after 2 s at most.
+        self._gc_pause = GcPause()
+        self._gc_pause.start()
 
     def compose(self) -> ComposeResult:
         config = vault_app(self).config
@@ -182,10 +203,7 @@ class LeasesScreen(LeaseActions, Screen[None]):
         yield SessionBar()
         yield Static("", id="lease-status", markup=False)
         yield Static("", id="lease-notice", markup=False)
-        yield Input(
-            placeholder="look up a lease by ID (e.g. database/creds/ro/AbCd…) and press Enter", id="lease-lookup"
-        )
-        yield Input(placeholder="filter lease ids…", id="lease-filter")
+        # The look-up and filter boxes are built when first needed (see box()).
         with Horizontal(id="leases-body"):
             self._table = LeaseTable(
                 self.store,
@@ -198,7 +216,9 @@ class LeasesScreen(LeaseActions, Screen[None]):
                 warn_seconds=config.lease_warn_seconds, critical_seconds=config.lease_critical_seconds, id="lease-side"
             )
             yield self._side
-        yield KeysFooter()
+        # The footer comes once the first rows are painted: its keys are a dozen widgets to
+        # build and style, and the rows come first. The slot keeps the layout from moving.
+        yield Static("", id="lease-footer-slot", markup=False)
 
     @property
     def table(self) -> LeaseTable:
@@ -242,11 +262,13 @@ class LeasesScreen(LeaseActions, Screen[None]):
         self.watch(self.app, "now", self._tick, init=False)
         self.watch(self.app, "session", self._session_changed, init=False)
         self.run_worker(self.keepalive.run(), group="leases-keepalive", exit_on_error=False)
+        self.set_timer(2.0, self._opened, name="leases-opened")
         self.side.activity(self.activity)
         self.update_status()
         self.start_refresh()
 
     def on_unmount(self) -> None:
+        self._gc_pause.end()  # never left paused
         guards = vault_app(self).quit_guards
         if self.quit_guard in guards:
             guards.remove(self.quit_guard)
@@ -301,7 +323,12 @@ class LeasesScreen(LeaseActions, Screen[None]):
         if composed(self):
             self.update_status()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            # Shown for the first time: every widget was styled a moment ago, when it mounted.
+            # Textual would restyle the whole screen again (it may have changed while hidden).
+            self._resumed = True
+            event.refresh_styles = False
         if not composed(self):
             return
         self.table.now = vault_app(self).now
@@ -372,7 +399,18 @@ class LeasesScreen(LeaseActions, Screen[None]):
         if composed(self):
             self._refreshed(report)
 
+    def _opened(self) -> None:
+        """The view has opened (the first screenful is painted, or the first refresh is over,
+        or 2 s have passed): collect garbage again and show the footer."""
+        self._gc_pause.end()
+        if self._footer is None and composed(self):
+            self._footer = KeysFooter()
+            with self.app.batch_update():
+                self.query("#lease-footer-slot").remove()
+                self.mount(self._footer)
+
     def _refreshed(self, report: RefreshReport) -> None:
+        self._opened()
         previous = self.refreshes.last
         self.refreshes.record(report)
         if report.listed or report.no_sudo:
@@ -394,8 +432,11 @@ class LeasesScreen(LeaseActions, Screen[None]):
         self.update_status()
         self._schedule_poll()
 
-    def _start_walk(self) -> asyncio.Future[api.LeaseListing]:
-        future = asyncio.ensure_future(self._background_call(api.list_all_leases))
+    def _start_walk(self) -> asyncio.Future[FirstLook]:
+        # The first screenful goes with the walk (one worker call, no hop through the event
+        # loop in between): at most a terminal's height of rows, in the order the table will use.
+        lines = max(1, self.app.size.height - 4)
+        future = asyncio.ensure_future(self._background_call(list_and_look_up_first, ViewShape.of(self.store, lines)))
         # Mark any outcome as seen: the view may be closed before anything awaits it.
         future.add_done_callback(lambda done: done.cancelled() or done.exception())
         return future
@@ -405,14 +446,20 @@ class LeasesScreen(LeaseActions, Screen[None]):
         if future is not None:
             future.cancel()
 
-    def screenful_in_hand(self) -> None:
-        """The rows on screen have their TTLs; note when the next repaint has shown them."""
+    def screenful_in_hand(self) -> Awaitable[None] | None:
+        """The rows on screen have their TTLs: returns when the next repaint has shown them."""
         self._first_screenful_at = time.perf_counter()
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def shown() -> None:
             self._first_screenful_shown_at = time.perf_counter()
+            self._opened()
+            if not done.done():
+                done.set_result(None)
 
-        self.call_after_refresh(shown)
+        if gone(self) or not self.call_after_refresh(shown):
+            return None
+        return done
 
     def structure_changed(self) -> None:
         """Rows were added or removed: rebuild soon (many changes, one rebuild)."""
@@ -444,8 +491,8 @@ class LeasesScreen(LeaseActions, Screen[None]):
     def _set_no_sudo(self, no_sudo: bool) -> None:
         self.can_list = not no_sudo
         notice = self.query_one("#lease-notice", Static)
-        lookup = self.query_one("#lease-lookup", Input)
         if no_sudo:
+            self.box("lease-lookup")
             notice.update(
                 Text(
                     "This token may not list leases: that needs 'sudo' on sys/leases/lookup/. "
@@ -454,7 +501,6 @@ class LeasesScreen(LeaseActions, Screen[None]):
                 )
             )
             notice.display = True
-            lookup.display = True
         elif notice.display:
             notice.display = False
 
@@ -542,15 +588,15 @@ class LeasesScreen(LeaseActions, Screen[None]):
 
     def action_clear(self) -> None:
         """Escape: leave the text field (clearing the filter), else unmark, else nothing."""
-        filter_input = self.query_one("#lease-filter", Input)
-        lookup = self.query_one("#lease-lookup", Input)
-        if filter_input.display:
+        filter_input = self.find_box("lease-filter")
+        lookup = self.find_box("lease-lookup")
+        if filter_input is not None and filter_input.display:
             filter_input.value = ""
             filter_input.display = False
             self.store.filter_text = ""
             self.store.version += 1
             self.table.rebuild()
-        elif lookup.has_focus:
+        elif lookup is not None and lookup.has_focus:
             if self.can_list:
                 lookup.display = False
         elif self.store.marked:
@@ -569,10 +615,26 @@ class LeasesScreen(LeaseActions, Screen[None]):
         self.table.rebuild()
         self.update_status()
 
-    def action_filter(self) -> None:
-        box = self.query_one("#lease-filter", Input)
+    def find_box(self, box_id: str) -> Input | None:
+        found = self.query(f"#{box_id}")
+        return found.first(Input) if found else None
+
+    def box(self, box_id: str) -> Input:
+        """The look-up box or the filter box, built the first time it is needed (two fewer
+        widgets to build and style while the view opens), and shown."""
+        box = self.find_box(box_id)
+        if box is None:
+            box = Input(placeholder=BOXES[box_id], id=box_id)
+            self.mount(box, before="#leases-body")
         box.display = True
-        box.focus()
+        return box
+
+    def _open_box(self, box_id: str) -> None:
+        box = self.box(box_id)
+        self.call_after_refresh(box.focus)
+
+    def action_filter(self) -> None:
+        self._open_box("lease-filter")
 
     @on(Input.Changed, "#lease-filter")
     @when_composed
@@ -586,6 +648,4 @@ class LeasesScreen(LeaseActions, Screen[None]):
         self.table.focus()
 
     def action_lookup(self) -> None:
-        box = self.query_one("#lease-lookup", Input)
-        box.display = True
-        box.focus()
+        self._open_box("lease-lookup")

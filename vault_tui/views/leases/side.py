@@ -47,7 +47,7 @@ def head_text(row: Row | None, facts: LeaseFacts | None) -> Text:
     text = Text()
     text.append("Prefix\n", style="bold")
     text.append(visible(row.key) + "\n")
-    text.append(f"{row.count:,} lease(s) listed\n\n")
+    text.append(f"{row.total:,} lease(s) listed\n\n")
     text.append("enter: open/close · P: revoke everything under this prefix", style="dim")
     return text
 
