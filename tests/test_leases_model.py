@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
@@ -25,7 +25,7 @@ from vault_tui.views.leases.model import (
     ttl_level,
 )
 
-T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def lease(
@@ -164,7 +164,7 @@ async def test_keepalive_renews_short_lease_past_its_original_expiry(gateway, le
     task = asyncio.create_task(keep.run())
     try:
         deadline = first.expire_time + timedelta(seconds=3)
-        while datetime.now(timezone.utc) < deadline:
+        while datetime.now(UTC) < deadline:
             await asyncio.sleep(0.25)
     finally:
         task.cancel()
