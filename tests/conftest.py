@@ -7,14 +7,54 @@ import uuid
 
 import pytest
 
+from vault_tui.demo.cluster import RaftCluster
 from vault_tui.demo.servers import BaoServer, PostgresServer
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.gateway import Gateway
 
-# Tests must never read the developer's real Vault settings.
-for _name in list(os.environ):
-    if _name.startswith(("VAULT_", "BAO_")):
-        del os.environ[_name]
+
+def _isolate() -> None:
+    """The suite never sees the developer's HOME, Vault settings or keyring.
+
+    Runs when pytest imports this file, before any test module (and before anything reads HOME
+    or picks a keyring backend): HOME, XDG_* and the keyring point into one temporary directory,
+    removed at exit; VAULT_*/BAO_*, proxy and CA variables are dropped. Once per process (test
+    modules import this file again as ``tests.conftest``); a child process isolates itself anew.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    import keyring
+    from keyring.backends import fail
+
+    mark = f"{os.getpid()}:"
+    if os.environ.get("VAULT_TUI_TESTS_ISOLATED", "").startswith(mark):
+        return
+    root = tempfile.mkdtemp(prefix="vault-tui-tests-")
+    atexit.register(shutil.rmtree, root, True)
+    for name in list(os.environ):
+        if name.startswith(("VAULT_", "BAO_", "KEYRING_")) or name.lower() in (
+            "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+            "ssl_cert_file", "ssl_cert_dir", "requests_ca_bundle", "curl_ca_bundle",
+        ):
+            del os.environ[name]
+    for name, sub in (
+        ("HOME", "home"),
+        ("XDG_CONFIG_HOME", "home/.config"),
+        ("XDG_DATA_HOME", "home/.local/share"),
+        ("XDG_STATE_HOME", "home/.local/state"),
+    ):
+        os.makedirs(os.path.join(root, sub), exist_ok=True)
+        os.environ[name] = os.path.join(root, sub)
+    os.environ["VAULT_TUI_TESTS_ISOLATED"] = mark + root
+    # No ~/.vault-token, no profiles file, no keyring: a test that wants one makes its own.
+    os.environ["VAULT_TUI_CONFIG"] = os.path.join(root, "no-config.toml")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    keyring.set_keyring(fail.Keyring())
+
+
+_isolate()
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +63,25 @@ def bao():
     server = BaoServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def raft_cluster():
+    """A real 3-node OpenBao Raft cluster (non-dev, integrated storage) for the whole session.
+
+    Tests use :func:`cluster`, which heals it first; this one only starts and stops it.
+    """
+    cluster = RaftCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def cluster(raft_cluster):
+    """The session's Raft cluster, healed before the test: every node running, unsealed, one
+    active, all voters healthy (a test may kill, seal or step down any node)."""
+    raft_cluster.heal()
+    yield raft_cluster
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +129,20 @@ def kv1_mount(root_client):
     root_client.sys.enable_secrets_engine("kv", path=path, options={"version": "1"})
     yield path
     root_client.sys.disable_secrets_engine(path)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that drive the app (Pilot or snapshots) carry the ``ui`` mark: .ci/run runs them
+    a second time beside two CPU-burning processes."""
+    seen: dict[str, bool] = {}
+    for item in items:
+        path = str(getattr(item, "path", "") or getattr(item, "fspath", ""))
+        if path not in seen:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    source = handle.read()
+            except OSError:
+                source = ""
+            seen[path] = "run_test(" in source or "snap_compare" in source
+        if seen[path]:
+            item.add_marker(pytest.mark.ui)

@@ -14,7 +14,7 @@ def app_for(settings: ConnectionSettings, **config: Any) -> VaultApp:
     return make_app(AppConfig(connection=settings, **config))
 
 
-async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+async def wait_for(pilot: Any, predicate: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
     """Pause the pilot until ``predicate()`` is truthy (workers finish, messages arrive)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -169,10 +169,6 @@ async def test_stale_reply_is_dropped(settings):
     async with app.run_test() as pilot:
         worker = VaultWorker(app, Gateway(settings))
 
-        def slow(gateway, value):
-            time.sleep(0.4)
-            return value
-
         def fast(gateway, value):
             return value
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import hvac
@@ -21,6 +24,11 @@ from vault_tui.demo.servers import pgserver_unavailable_reason
 from vault_tui.vault.gateway import Gateway
 
 HAVE_PG = pgserver_unavailable_reason() is None
+# Generous limits, waited for as conditions: on a busy machine (two CPU hogs beside the suite)
+# starting OpenBao + PostgreSQL and seeding can take minutes; a hang still fails.
+START_LIMIT = 240.0
+STOP_LIMIT = 120.0
+pytestmark = pytest.mark.timeout(START_LIMIT + STOP_LIMIT + 60)  # above pytest's default of 120 s
 
 
 def _alive(pid: int | None) -> bool:
@@ -285,6 +293,26 @@ CHILD = textwrap.dedent(
 )
 
 
+def _lines(stream) -> queue.Queue[str | None]:
+    """The lines of ``stream``, read by a thread (None at the end), so waits can have deadlines."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
+
+
+def _wait_exit(child: subprocess.Popen, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while child.poll() is None:
+        assert time.monotonic() < deadline, f"the demo did not stop within {limit:.0f} s of the signal"
+        time.sleep(0.1)
+
+
 def _run_child_and_signal(when: str, signum: int) -> None:
     tmpdir = tempfile.mkdtemp(prefix="vt-demo-")  # short: the pg socket lives in the data dir
     os.chmod(tmpdir, 0o755)
@@ -297,28 +325,36 @@ def _run_child_and_signal(when: str, signum: int) -> None:
             text=True,
             env=env,
         )
+        stderr_lines = _lines(child.stderr)
+        stdout_lines = _lines(child.stdout)
         bao_pid = None
+        rest: list[str] = []
         try:
-            for line in child.stdout:  # type: ignore[union-attr]
+            deadline = time.monotonic() + START_LIMIT
+            while True:
+                try:
+                    line = stdout_lines.get(timeout=max(0.05, min(1.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    assert time.monotonic() < deadline, f"the demo did not report {when!r} within {START_LIMIT:.0f} s"
+                    continue
+                if line is None:
+                    raise AssertionError(f"the demo never reported {when!r}: {_drain(stderr_lines)}")
                 state = json.loads(line)
                 bao_pid = state["bao_pid"] or bao_pid
                 if state["msg"] == when:
                     break
-            else:
-                errors = child.stderr.read()  # type: ignore[union-attr]
-                raise AssertionError(f"the demo never reported {when!r}: {errors}")
             assert _alive(bao_pid)
             child.send_signal(signum)
-            child.wait(timeout=30)
+            _wait_exit(child, STOP_LIMIT)
         finally:
             if child.poll() is None:
                 child.kill()
                 child.wait()
-        stderr = child.stderr.read()  # type: ignore[union-attr]
-        rest = child.stdout.read()  # type: ignore[union-attr]
+        stderr = _drain(stderr_lines)
+        rest = [line for line in iter(lambda: _get(stdout_lines), None)]
         assert child.returncode == 128 + signum, stderr
         if when != "ready":
-            assert '"ready"' not in rest  # start-up was cut short, not finished first
+            assert not any('"ready"' in line for line in rest)  # start-up was cut short, not finished first
         assert "Traceback" not in stderr
         assert not _alive(bao_pid)
         leftovers = [p for p in Path(tmpdir).iterdir() if p.name.startswith("vault-tui-")]
@@ -326,6 +362,18 @@ def _run_child_and_signal(when: str, signum: int) -> None:
         assert _processes_mentioning(tmpdir) == []
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _get(lines: queue.Queue[str | None]) -> str | None:
+    """The next line, waiting for the reader thread to reach the end of the (closed) stream."""
+    try:
+        return lines.get(timeout=STOP_LIMIT)
+    except queue.Empty:
+        return None
+
+
+def _drain(lines: queue.Queue[str | None]) -> str:
+    return "".join(line for line in iter(lambda: _get(lines), None))
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])

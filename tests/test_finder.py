@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from vault_tui.path_index import PathIndex
+from vault_tui.views.secrets.tree_model import PathIndex
 from vault_tui.views.secrets.finder import (
     EXACT,
     FUZZY,

@@ -246,7 +246,7 @@ def test_errors_name_the_path_as_typed(bao, gateway, root_client, kv2_mount):
 
 def _old_split_full_path() -> Any:
     """The tree's own import of split_full_path (the module moved with the UI layout)."""
-    for name in ("vault_tui.views.secrets.tree_model", "vault_tui.path_index"):
+    for name in ("vault_tui.views.secrets.tree_model", "vault_tui.views.secrets.tree_model"):
         try:
             return import_module(name).split_full_path
         except ModuleNotFoundError:

@@ -81,7 +81,13 @@ def test_env_fills_what_the_profile_leaves_out(tmp_path):
     assert prod.ca_path == "/etc/cas"  # env fills in
     assert prod.cert == ("/c.pem", "/k.pem")
     assert prod.skip_verify is True  # env fills an unset skip_verify
-    assert prod.token == "s.env-token"  # same server as VAULT_ADDR
+    # Same server as VAULT_ADDR, but prod signs in with AppRole: VAULT_TOKEN is another identity.
+    assert prod.token is None
+    assert config.get("prod").environment_token(environ) == (
+        None, "none", "VAULT_TOKEN not used: profile prod signs in with approle, as another identity"
+    )
+    plain = parse_profiles('[profiles.p]\naddr = "https://vault.example.com:8200"\n').get("p")
+    assert plain.connection(environ).token == "s.env-token"  # no method: the environment's token is fine
 
     dev = config.get("dev").connection(environ)
     assert dev.addr == "http://127.0.0.1:8200"
@@ -105,6 +111,13 @@ def test_bao_variables_work(tmp_path):
         ('[profiles.a]\n[profiles.a.tls]\n\nca_cert = 3\n', 4, "'ca_cert' must be a string"),
         ('[profiles.a]\ntls = { ca_cert = 3 }\n', 2, "'ca_cert' must be a string"),
         ('[profiles.a]\naddr = "vault:8200"\n', 2, "must be an http:// or https:// address"),
+        ('[profiles.a]\n\naddrs = ["http://a:1", "http://b:2/x"]\n', 3, "'http://b:2/x': it has a path"),
+        ('[profiles.a]\naddr = "http://a:99999"\n', 2, "out of range"),
+        ('[profiles.a]\naddr = "http://user:pw@a:1"\n', 2, "'http://***@a:1': it contains a user name or password"),
+        ('[profiles.a]\ntimeout = "soon"\n', 2, "timeout 'soon' is not a number of seconds"),
+        ('[profiles.a]\nmax_retries = -1\n', 2, "max_retries must be 0 or more"),
+        ('[profiles.a]\nmax_retries = "2"\n', 2, "max_retries must be a whole number"),
+        ('[profiles.a]\nproxy = "socks5://p:1080"\n', 2, "proxy scheme 'socks5' is not supported"),
         ('[profiles.a]\n\n\ntoken = "s.x"\n', 4, "secrets are kept in the OS keyring"),
         ('[profiles.a]\nadress = "http://x"\n', 2, "unknown setting 'adress'"),
         ('[profiles.a.auth]\nmethod = "kerberos"\n', 2, "auth method must be one of"),
@@ -155,9 +168,9 @@ import keyring  # noqa: E402
 from keyrings.alt.file import PlaintextKeyring  # noqa: E402
 
 from tests.helpers import screen_ready  # noqa: E402
-from vault_tui.widgets.session_bar import render_bar  # noqa: E402
 from vault_tui import cli  # noqa: E402
 from vault_tui.credentials import CredentialStore  # noqa: E402
+from vault_tui.widgets.session_bar import render_bar  # noqa: E402
 
 
 @pytest.fixture
@@ -230,11 +243,9 @@ async def test_switch_profile_in_the_running_app(bao, root_client, tmp_path, fil
     app = make_app(config, tick=False)
 
     async def settle(pilot, predicate):
-        for _ in range(200):
-            if predicate():
-                return
-            await pilot.pause(0.05)
-        raise AssertionError("timed out")
+        from tests.helpers import wait_for
+
+        await wait_for(pilot, predicate, timeout=60.0)
 
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, lambda: app.session.ready)
@@ -254,7 +265,10 @@ async def test_switch_profile_in_the_running_app(bao, root_client, tmp_path, fil
         app.screen.dismiss(None)
         await pilot.pause()
         app.command_line.run("ctx nope")
-        await pilot.pause(0.2)
+        from tests.helpers import wait_for
+
+        await wait_for(pilot, lambda: any("no profile named 'nope'" in str(n.message) for n in app._notifications),
+                       timeout=60.0, what="the unknown profile is reported")
         assert app.config.profile == "three" and app.is_running
 
 
@@ -272,19 +286,27 @@ def test_keymap_and_settings_tables(tmp_path):
     with pytest.raises(ConfigError) as error:
         parse_profiles('[settings]\n\nlease_warn_secs = 5\n', tmp_path / "config.toml")
     assert "lease_warn_secs" in str(error.value) and "line 3" in str(error.value)
+    applied = parse_profiles(
+        "[settings]\nidle_lock_minutes = 5\nidle_lock_sign_in = true\ntrail = false\n", tmp_path / "c.toml"
+    ).apply_settings(AppConfig())
+    assert applied.idle_lock_minutes == 5.0 and applied.idle_lock_sign_in is True and applied.trail is False
+    with pytest.raises(ConfigError) as error:
+        parse_profiles("[settings]\nidle_lock_sign_in = 1\n", tmp_path / "config.toml")
+    assert "true or false" in str(error.value)
 
 
 async def test_keymap_rebinds_a_key(settings, root_client, kv2_mount):
-    from tests.helpers import app_for, wait_for, wait_ready
+    from tests.helpers import app_for, view_mounted, wait_for
     from vault_tui.views.secrets.tree import PathTree
 
     root_client.secrets.kv.v2.create_or_update_secret("a/b", {"k": "v"}, mount_point=kv2_mount)
     app = app_for(settings, initial_path=f"{kv2_mount}/a/b", keymap={"tree.refresh": "f5"})
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_ready(pilot)
+        await wait_for(pilot, lambda: view_mounted(app), timeout=60.0, what="session ready and view mounted")
+        await pilot.pause()
         tree = app.screen.query_one(PathTree)
-        await wait_for(pilot, lambda: tree.index.is_loaded(f"{kv2_mount}/", "a/"), what="loaded")
+        await wait_for(pilot, lambda: tree.index.is_loaded(f"{kv2_mount}/", "a/"), timeout=60.0, what="loaded")
         tree.focus()
         before = app.worker.requests_sent
         await pilot.press("f5")
-        await wait_for(pilot, lambda: app.worker.requests_sent > before, what="refresh by f5")
+        await wait_for(pilot, lambda: app.worker.requests_sent > before, timeout=60.0, what="refresh by f5")

@@ -13,7 +13,9 @@ from vault_tui.vault.client import ConnectionSettings
 
 
 def _error_screen(app):
-    return next((s for s in app.screen_stack if isinstance(s, ConnectErrorScreen)), None)
+    """The connect-error screen once it has composed (safe to read and press keys on)."""
+    screen = next((s for s in app.screen_stack if isinstance(s, ConnectErrorScreen)), None)
+    return screen if screen is not None and screen.is_mounted and screen.children else None
 
 
 async def test_dead_server_shows_clear_screen_and_retry():

@@ -21,12 +21,15 @@ from vault_tui.vault.gateway import Gateway
 from vault_tui.worker import Call
 
 
-async def wait_for(pilot, predicate, what="condition", steps=200):
-    for _ in range(steps):
-        if predicate():
-            return
+async def wait_for(pilot, predicate, what="condition", steps=None, timeout=60.0):
+    """Wait for a condition with a generous deadline (the suite must pass on a busy machine)."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
         await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -223,7 +226,8 @@ async def test_token_lost_relogin_keeps_place_and_edits(bao, root_client):
 
 async def test_token_expiry_brings_sign_in(bao, root_client):
     """A short, non-renewable token really runs out; the worker reports it and sign-in comes up."""
-    token = root_client.auth.token.create(policies=["default"], ttl="2s", renewable=False)["auth"]["client_token"]
+    # 10 s: long enough for the session to start on a busy machine (2 s was not), short enough to wait out.
+    token = root_client.auth.token.create(policies=["default"], ttl="10s", renewable=False)["auth"]["client_token"]
     seen = []
     app = make_app(AppConfig(connection=ConnectionSettings(addr=bao.addr, token=token), initial_view="policies"), tick=False)
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:

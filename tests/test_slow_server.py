@@ -11,6 +11,7 @@ from tests.helpers import app_for, wait_for, wait_ready
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.views.secrets.tree import PathTree
 
+
 def slow_proxy(upstream: str, delay_paths: tuple[str, ...], release: threading.Event):
     """An HTTP proxy on 127.0.0.1 that forwards to ``upstream``; matching paths wait for ``release``."""
 

@@ -343,7 +343,6 @@ def test_snapshot(snap_compare, settings, root_client, monkeypatch):
     """The playground after a failed verify. Volatile text (port, times) is pinned."""
     import vault_tui.views.transit.keys as transit_keys
     import vault_tui.views.transit.screen as transit_screen
-    from vault_tui.widgets.session_bar import SessionBar
 
     mount = "snapshot-transit"
     try:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -22,7 +23,7 @@ import rich
 from rich.segment import Segments
 from rich.text import Text
 from rich.traceback import Traceback
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Middle
@@ -37,10 +38,12 @@ from .connection import ConnectionKeeper
 from .messages import ConnectFailed, LinkChanged, SessionReady, TokenLost, TokenRenewed, VaultFailed
 from .profile_switch import ProfileSwitch, prepare_switch
 from .safe import visible
+from .screens.lock import LockScreen
 from .screens.modals import ConfirmScreen, ConnectErrorScreen, HelpScreen, describe_connect_error, help_rows
 from .screens.signin import SignInScreen
 from .session import Link, Session
 from .timefmt import utcnow
+from .trail import Trail
 from .vault.errors import VaultError
 from .vault.gateway import Gateway
 from .vault.models import TokenInfo
@@ -95,6 +98,8 @@ class VaultApp(App[None]):
         self._tick_enabled = tick
         super().__init__()
         self.worker = VaultWorker(self, self.gateway)
+        self.worker.trail = Trail(getattr(self.config, "trail_path", None)) if self.config.trail else None
+        self.worker.where = lambda: (self.session.profile, self.session.addr, self.session.namespace)
         self.connection = ConnectionKeeper(self, self.worker, self._configured_addrs())
         self.set_reactive(VaultApp.session, self._fresh_session())
         self.secret_clipboard = Clipboard(self.copy_to_clipboard, clear_after=self.config.clipboard_clear_seconds)
@@ -102,10 +107,15 @@ class VaultApp(App[None]):
         self.drafts: dict[str, tuple[str, Callable[[], None] | None]] = {}
         self.last_error: VaultError | None = None
         self.command_line = CommandLine(self)
+        self.last_input = time.monotonic()  # for the idle lock
 
     def _configured_addrs(self) -> tuple[str, ...]:
-        addrs = tuple(getattr(self.config, "addrs", ()) or ())
-        return addrs or (self.config.connection.addr,)
+        """Every address of the profile's server or cluster (the connection's own first)."""
+        addrs = tuple(self.config.addrs or ())
+        current = self.config.connection.addr
+        if current not in addrs:
+            return (current,)
+        return (current, *(addr for addr in addrs if addr != current))
 
     def _fresh_session(self) -> Session:
         return Session(
@@ -114,7 +124,7 @@ class VaultApp(App[None]):
             namespace=self.gateway.settings.namespace,
             profile=self.config.profile,
             read_only=self.config.read_only,
-            token_source=getattr(self.config, "token_source", "") or "",
+            token_source=self.config.token_source,
         )
 
     def update_session(self, **changes: Any) -> None:
@@ -134,11 +144,56 @@ class VaultApp(App[None]):
             self.set_keymap(self.config.keymap)
         if self._tick_enabled:
             self.set_interval(1.0, self.tick, name="clock")
+        if self.config.idle_lock_minutes > 0:
+            self.set_interval(min(10.0, self.config.idle_lock_minutes * 30), self._check_idle, name="idle-lock")
+        if self.config.token_note:
+            self.notify(visible(self.config.token_note), title="Token", severity="warning", markup=False, timeout=10)
         self.connection.connect()
 
     def tick(self) -> None:
         """The single clock: every countdown in the app derives from ``now``."""
         self.now = utcnow()
+
+    # -- idle lock ----------------------------------------------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        minutes = self.config.idle_lock_minutes
+        if minutes <= 0 or any(isinstance(screen, LockScreen) for screen in self.screen_stack):
+            return
+        if time.monotonic() - self.last_input >= minutes * 60:
+            self.lock()
+
+    def lock(self) -> None:
+        """Hide every revealed value, clear our clipboard secret, and cover the screen."""
+        for spec in VIEWS:
+            screen = self.view_screen(spec.name)
+            conceal = getattr(screen, "conceal", None)
+            if screen is not None and callable(conceal):
+                conceal()
+        for screen in self.screen_stack:
+            conceal = getattr(screen, "conceal", None)
+            if callable(conceal):
+                conceal()
+        self.run_worker(self.secret_clipboard.clear_if_ours(timeout=2.0), group="clipboard", exit_on_error=False)
+        sign_in = self.config.idle_lock_sign_in
+
+        def signed_in(result: tuple[str, TokenInfo] | None) -> None:
+            if result is None:
+                self.lock()  # no sign-in, no secrets
+                return
+            self._signed_in(result)
+
+        def unlocked(_result: None) -> None:
+            self.last_input = time.monotonic()
+            if sign_in and self.session.ready:
+                reason = "vault-tui was locked while idle. Sign in to carry on."
+                self.push_screen(SignInScreen(reason=reason), callback=signed_in)
+
+        self.push_screen(LockScreen(self.config.idle_lock_minutes, sign_in), callback=unlocked)
 
     def show_sign_in(self, reason: str = "") -> None:
         """Show the sign-in screen over whatever is on screen (the user's place is kept)."""
@@ -169,6 +224,7 @@ class VaultApp(App[None]):
             server=message.server,
             token=message.token,
             addr=self.gateway.settings.addr,
+            leader_addr=message.server.leader_address or self.session.leader_addr,
             link=Link.STANDBY if message.server.standby else Link.ACTIVE,
             ready=True,
             last_good=utcnow(),

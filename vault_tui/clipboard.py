@@ -79,14 +79,17 @@ class Clipboard:
         self._task: asyncio.Task[None] | None = None
         self.last_method = ""
         self.system_problem = ""  # why the system clipboard is unusable (pyperclip's words), once known
-        self._pending: tuple[int, str, str] | None = None  # (generation, digest, method) not cleared yet
+        self._pending: tuple[int, str, str] | None = None
+        self._copying: asyncio.Future[str | None] | None = None  # (generation, digest, method) not cleared yet
 
     async def copy(self, text: str) -> str:
         """Copy ``text``; returns the method used ("system" or "osc52")."""
         self._generation += 1
         generation = self._generation
         digest = _digest(text)
-        method = await _in_daemon_thread(self._copy_system, text)
+        copying: asyncio.Future[str | None] = asyncio.ensure_future(_in_daemon_thread(self._copy_system, text))
+        self._copying = copying  # a clear asked for meanwhile waits for this copy to land
+        method = await copying
         if method is None:
             self._osc52(text)
             method = "osc52"
@@ -121,6 +124,13 @@ class Clipboard:
 
     async def clear_if_ours(self, timeout: float = 0.5) -> None:
         """On quit: clear what vault-tui put on the clipboard, unless something else replaced it."""
+        copying = self._copying
+        if copying is not None and not copying.done():
+            try:
+                await asyncio.wait_for(asyncio.shield(copying), timeout)
+            except (TimeoutError, Exception):  # noqa: BLE001 - a copy that never lands leaves nothing to clear
+                pass
+            await asyncio.sleep(0)  # let copy() record what it put there
         pending, self._pending = self._pending, None
         self.cancel()
         if pending is None:
@@ -128,7 +138,7 @@ class Clipboard:
         _generation, digest, method = pending
         try:
             await asyncio.wait_for(self._clear(digest, method), timeout)
-        except (asyncio.TimeoutError, Exception):  # noqa: BLE001 - quitting must not hang or fail here
+        except (TimeoutError, Exception):  # noqa: BLE001 - quitting must not hang or fail here
             pass
 
     def _clear_system_if_unchanged(self, digest: str) -> bool:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .messages import ConnectFailed, LinkChanged, SessionReady, TokenLost, TokenRenewed
@@ -29,7 +30,7 @@ from .session import Link
 from .vault import ha
 from .vault.errors import NodeNotActive, PermissionDenied, Sealed, TokenInvalid, Unreachable, VaultError
 from .vault.gateway import Gateway
-from .vault.models import TokenInfo
+from .vault.models import ServerInfo, TokenInfo
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -48,6 +49,7 @@ class ConnectionKeeper:
         self.addrs: tuple[str, ...] = addrs or (self.gateway.settings.addr,)
         self.token: TokenInfo | None = None
         self.link = Link.CONNECTING
+        self.leader_addr = ""
         self.last_good: float | None = None  # time.monotonic() of the last answer
         self.last_good_at: datetime | None = None
         self._renew_task: asyncio.Task[None] | None = None
@@ -65,6 +67,7 @@ class ConnectionKeeper:
 
     async def _connect(self) -> None:
         server = None
+        self.gateway.trust_cluster_addrs(self.addrs, replace_all=True)
         try:
             if len(self.addrs) > 1:
                 await self._pick_node()
@@ -86,10 +89,10 @@ class ConnectionKeeper:
         """Probe every configured address and move to the best node (active, else a standby)."""
         settings = self.gateway.settings
         choice = await self.worker.run_blocking(ha.choose_node, settings, self.addrs)
-        if choice.addr and choice.addr != self.gateway.settings.addr:
-            self.gateway.switch_addr(choice.addr)
         if choice.addr is None:
             raise Unreachable(choice.problem or "no node of the cluster answers")
+        if choice.addr != self.gateway.settings.addr:
+            self.gateway.switch_addr(choice.addr)
         return choice
 
     def set_addrs(self, addrs: tuple[str, ...]) -> None:
@@ -120,7 +123,7 @@ class ConnectionKeeper:
         """Seconds until the token should be renewed (two thirds into its remaining life)."""
         if token.expire_time is None:
             return None
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         remaining = (token.expire_time - now).total_seconds()
         if remaining <= 0:
             return 0.0
@@ -154,7 +157,7 @@ class ConnectionKeeper:
                 self.token = fresh
                 self.app.post_message(TokenRenewed(fresh))
                 remaining = (
-                    (fresh.expire_time - datetime.now(timezone.utc)).total_seconds() if fresh.expire_time else 0
+                    (fresh.expire_time - datetime.now(UTC)).total_seconds() if fresh.expire_time else 0
                 )
                 await asyncio.sleep(max(0.0, remaining))
                 if self.token is fresh:
@@ -172,7 +175,7 @@ class ConnectionKeeper:
     # -- call outcomes (from the worker) ----------------------------------------------------------
     def _answered(self) -> None:
         self.last_good = time.monotonic()
-        self.last_good_at = datetime.now(timezone.utc)
+        self.last_good_at = datetime.now(UTC)
 
     def _failed(self, error: VaultError) -> None:
         if isinstance(error, TokenInvalid):
@@ -213,7 +216,7 @@ class ConnectionKeeper:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self._closed or not self.running:
                 return
@@ -221,40 +224,59 @@ class ConnectionKeeper:
             failures = 0 if healthy else failures + 1
 
     async def check_health(self) -> bool:
-        """One health check of the current node; move to another node if it is not usable."""
+        """One health check of the current node; move to another node if it is not usable.
+
+        With one address, a standby is used as it is (it forwards what it cannot serve). With a
+        cluster, vault-tui prefers the active node: a standby, a sealed or a silent node makes it
+        probe every configured address and move to the best one.
+        """
         current = self.gateway.settings.addr
         health = await self.worker.run_blocking(ha.probe_health, self.gateway.settings, current)
-        usable = health.reachable and not health.sealed and (health.active or len(self.addrs) < 2)
-        if usable:
-            self._answered()
-            self._set_link(Link.ACTIVE if health.active else Link.STANDBY, current, health)
+        if health.usable and (health.active or len(self.addrs) < 2):
+            await self._settle(current, health)
             return True
         moved_from = ""
         if len(self.addrs) > 1:
             choice = await self.worker.run_blocking(ha.choose_node, self.gateway.settings, self.addrs)
-            if choice.addr is not None and choice.addr != current:
-                self.gateway.switch_addr(choice.addr)
-                moved_from = current
-                current = choice.addr
-                health = choice.health or health
-            elif choice.addr == current and choice.health is not None:
+            if choice.addr is not None and choice.health is not None:
+                if choice.addr != current:
+                    self.gateway.switch_addr(choice.addr)
+                    moved_from, current = current, choice.addr
                 health = choice.health
-            if health.reachable and not health.sealed:
-                self._answered()
-                self._set_link(Link.ACTIVE if health.active else Link.STANDBY, current, health, moved_from)
-                return True
+                if health.usable:
+                    await self._settle(current, health, moved_from)
+                    return True
+            elif choice.problem:
+                health = replace(health, problem=choice.problem)
         link = Link.SEALED if (health.reachable and health.sealed) else Link.UNREACHABLE
         self._set_link(link, current, health, moved_from)
         return False
 
-    def _set_link(self, link: Link, addr: str, health: ha.NodeHealth, moved_from: str = "") -> None:
-        changed = link != self.link or moved_from
+    async def _settle(self, addr: str, health: ha.NodeHealth, moved_from: str = "") -> None:
+        """The node at ``addr`` is usable: note it, and read its server info if it is new to us."""
+        self._answered()
+        link = Link.ACTIVE if health.active else Link.STANDBY
+        server = self.gateway.server
+        if moved_from or server is None or server.address != addr or link != self.link:
+            try:
+                server = await self.worker.call(Gateway.server_info)
+            except VaultError:
+                server = self.gateway.server
+        self._set_link(link, addr, health, moved_from, server)
+
+    def _set_link(
+        self,
+        link: Link,
+        addr: str,
+        health: ha.NodeHealth,
+        moved_from: str = "",
+        server: ServerInfo | None = None,
+    ) -> None:
+        changed = link != self.link or bool(moved_from) or health.leader_addr != self.leader_addr
         self.link = link
+        self.leader_addr = health.leader_addr or self.leader_addr
         if not changed:
             return
-        server = None
-        if health.reachable and self.gateway.server is not None:
-            server = self.gateway.server
         self.app.post_message(
             LinkChanged(
                 link=link.value,

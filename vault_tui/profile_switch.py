@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from .config import AppConfig
 from .credentials import CredentialError, CredentialStore
-from .profiles import apply_profile, load_profiles
+from .profiles import apply_profile, load_profiles, use_remembered_token
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,9 @@ def prepare_switch(
     config.profiles_path = current.profiles_path
     store = store or CredentialStore()
     try:
-        token = store.get(profile.name, "token")
+        remembered = store.get(profile.name, "token")
     except CredentialError:
-        token = None
-    if token:
-        return ProfileSwitch(config, token, f"keyring (profile {profile.name})")
-    if config.connection.token:
-        return ProfileSwitch(config, config.connection.token, getattr(config, "token_source", "") or "environment")
-    return ProfileSwitch(config, None, "")
+        remembered = None
+    config = use_remembered_token(config, remembered)
+    token = config.connection.token
+    return ProfileSwitch(config, token, config.token_source if token else "")

@@ -8,6 +8,9 @@ whatever ``VAULT_TUI_CONFIG`` names::
     [profiles.prod]
     addr = "https://vault.example.com:8200"      # or: addrs = ["https://a:8200", "https://b:8200"]
     namespace = "team-a"
+    # timeout = "30s"                            # per connect/read; else VAULT_CLIENT_TIMEOUT, else 15 s
+    # max_retries = 2                            # else VAULT_MAX_RETRIES (412/5xx, refused connections)
+    # proxy = "http://proxy.example.com:3128"    # every request (else VAULT_PROXY_ADDR, HTTPS_PROXY...)
     default_view = "browser"                     # browser | leases | transit | policies
     read_only = true
 
@@ -19,7 +22,8 @@ whatever ``VAULT_TUI_CONFIG`` names::
     # jwt_path = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
     [profiles.prod.tls]
-    ca_cert = "~/certs/vault-ca.pem"
+    ca_cert = "~/certs/vault-ca.pem"             # else VAULT_CACERT, VAULT_CAPATH, SSL_CERT_FILE, system store
+    # server_name = "vault.internal"             # SNI / certificate name (VAULT_TLS_SERVER_NAME)
     # ...
 
     [keymap]                                     # binding id (shown by ? in the app) = keys
@@ -39,6 +43,16 @@ No secrets go in this file: tokens and secret IDs live in the OS keyring (see
 :mod:`vault_tui.credentials`). The ``VAULT_*``/``BAO_*`` environment variables fill in whatever a
 profile leaves out. A bad file raises :class:`ConfigError` naming the file, the line and the
 problem.
+
+Which token a profile runs on (``AppConfig.token_source`` says which it was):
+
+1. the token remembered in the keyring for this profile (a previous sign-in with "remember");
+2. only for a profile whose ``auth.method`` is ``token`` or unset: the environment's token
+   (``VAULT_TOKEN``, ``BAO_TOKEN``, ``~/.vault-token``), and only when it belongs to the same
+   server (the profile names no address, ``VAULT_ADDR`` is unset, or it is one of the profile's);
+3. otherwise none: the app signs in with the profile's method. A profile that says
+   ``method = "userpass"`` (approle, ldap, ...) never runs on a token of another identity
+   picked up from the environment; ``AppConfig.token_note`` says that one was left unused.
 """
 
 from __future__ import annotations
@@ -46,22 +60,38 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import platformdirs
 
-from .config import DEFAULT_ADDR, VIEWS, AppConfig, _env, token_from_environment, truthy
+from .config import (
+    DEFAULT_ADDR,
+    TOKEN_NONE,
+    AppConfig,
+    _env,
+    keyring_source,
+    token_and_source,
+    transport_from_environment,
+    truthy,
+    view_names,
+)
+from .vault.addresses import AddressError, SettingError, split_addrs, validate_addr
 from .vault.auth import METHODS
 from .vault.client import ConnectionSettings
+from .vault.transport import check_proxy_url, parse_duration, parse_retries
 
 APP_NAME = "vault-tui"
 CONFIG_ENV = "VAULT_TUI_CONFIG"
 
-PROFILE_KEYS = {"addr", "addrs", "namespace", "default_view", "read_only", "auth", "tls", "description"}
+PROFILE_KEYS = {
+    "addr", "addrs", "namespace", "default_view", "read_only", "auth", "tls", "description",
+    "timeout", "max_retries", "proxy",
+}
 AUTH_KEYS = {"method", "mount", "role", "username", "jwt_path"}
-TLS_KEYS = {"ca_cert", "ca_path", "client_cert", "client_key", "skip_verify"}
+TLS_KEYS = {"ca_cert", "ca_path", "client_cert", "client_key", "skip_verify", "server_name"}
 TOP_KEYS = {"default_profile", "profiles", "keymap", "settings"}
 # [settings]: name -> (type, minimum)
 SETTINGS = {
@@ -69,6 +99,12 @@ SETTINGS = {
     "lease_warn_seconds": (int, 0),
     "lease_critical_seconds": (int, 0),
     "lease_refresh_seconds": (float, 1.0),
+    "idle_lock_minutes": (float, 0.0),
+}
+# [settings] that are true/false
+BOOL_SETTINGS = {
+    "idle_lock_sign_in",  # after the idle lock, sign in again (not just a key press)
+    "trail",  # keep the operator's trail of changes (default true)
 }
 SECRET_KEYS = {"token", "secret_id", "password", "jwt", "wrapped_secret_id", "client_token"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -87,6 +123,16 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {problem}")
 
 
+class EnvironmentSettingError(ConfigError):
+    """A ``VAULT_*``/``BAO_*`` variable a profile relies on cannot be used. ``str()`` names it."""
+
+    def __init__(self, problem: str) -> None:
+        Exception.__init__(self, problem)
+        self.path = None
+        self.problem = problem
+        self.line = None
+
+
 @dataclass(frozen=True)
 class AuthSettings:
     method: str | None = None
@@ -103,6 +149,7 @@ class TLSSettings:
     client_cert: str | None = None
     client_key: str | None = None
     skip_verify: bool | None = None
+    server_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,10 +162,58 @@ class Profile:
     default_view: str | None = None
     read_only: bool | None = None
     description: str = ""
+    timeout: float | None = None
+    max_retries: int | None = None
+    proxy: str | None = None
 
     @property
     def addr(self) -> str | None:
         return self.addrs[0] if self.addrs else None
+
+    @property
+    def uses_environment_token(self) -> bool:
+        """Only a profile that signs in with a token (or says nothing) may run on ``$VAULT_TOKEN``."""
+        return self.auth.method in (None, "token")
+
+    def addresses(self, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """The profile's addresses, else ``VAULT_ADDR``'s (a list is allowed), else the default."""
+        if self.addrs:
+            return self.addrs
+        environ = os.environ if environ is None else environ
+        for name in ("VAULT_ADDR", "BAO_ADDR"):
+            value = environ.get(name)
+            if value and value.strip():
+                try:
+                    return split_addrs(value, name)
+                except AddressError as error:
+                    raise EnvironmentSettingError(f"{error} (profile {self.name!r} has no addr of its own)") from None
+        return (DEFAULT_ADDR,)
+
+    def environment_token(self, environ: Mapping[str, str] | None = None) -> tuple[str | None, str, str]:
+        """``(token, source, note)``: the environment's token if this profile may use it.
+
+        ``source`` is e.g. ``"VAULT_TOKEN"`` or ``"none"``; ``note`` says why a token that is
+        there was not used ("" when nothing was left out).
+        """
+        environ = os.environ if environ is None else environ
+        token, source = token_and_source(environ)
+        if token is None:
+            return None, TOKEN_NONE, ""
+        if not self.uses_environment_token:
+            return None, TOKEN_NONE, (
+                f"{source} not used: profile {self.name} signs in with {self.auth.method}, as another identity"
+            )
+        env_value = (_env(environ, "VAULT_ADDR", "BAO_ADDR") or "").strip()
+        if self.addrs and env_value:
+            try:
+                env_addrs = split_addrs(env_value)
+            except AddressError:
+                env_addrs = ()
+            if not env_addrs or env_addrs[0] not in self.addrs:
+                return None, TOKEN_NONE, (
+                    f"{source} not used: it is for VAULT_ADDR's server, not profile {self.name}'s"
+                )
+        return token, source, ""
 
     def connection(self, environ: Mapping[str, str] | None = None, *, addr: str | None = None) -> ConnectionSettings:
         """Settings for this profile; environment variables fill what it leaves out.
@@ -129,24 +224,36 @@ class Profile:
         server it was not issued for.
         """
         environ = os.environ if environ is None else environ
-        env_addr = (_env(environ, "VAULT_ADDR", "BAO_ADDR") or "").rstrip("/")
-        address = (addr or self.addr or env_addr or DEFAULT_ADDR).rstrip("/")
-        token = None
-        if not self.addrs or not env_addr or env_addr in {a.rstrip("/") for a in self.addrs}:
-            token = token_from_environment(environ)
+        address = addr.rstrip("/") if addr else self.addresses(environ)[0]
+        token = self.environment_token(environ)[0]
         tls = self.tls
         skip = tls.skip_verify
         if skip is None:
             skip = truthy(_env(environ, "VAULT_SKIP_VERIFY", "BAO_SKIP_VERIFY"))
+        try:
+            transport = transport_from_environment(environ)
+        except SettingError as error:
+            raise EnvironmentSettingError(str(error)) from None
+        if self.timeout is not None:
+            transport["timeout"] = self.timeout
+        if self.max_retries is not None:
+            transport["max_retries"] = self.max_retries
+        if tls.server_name:
+            transport["tls_server_name"] = tls.server_name
+        if self.proxy:
+            transport["proxy_addr"] = self.proxy
         return ConnectionSettings(
             addr=address,
             token=token,
-            namespace=self.namespace if self.namespace is not None else _env(environ, "VAULT_NAMESPACE", "BAO_NAMESPACE"),
+            namespace=(
+                self.namespace if self.namespace is not None else _env(environ, "VAULT_NAMESPACE", "BAO_NAMESPACE")
+            ),
             ca_cert=tls.ca_cert or _env(environ, "VAULT_CACERT", "BAO_CACERT"),
             ca_path=tls.ca_path or _env(environ, "VAULT_CAPATH", "BAO_CAPATH"),
             client_cert=tls.client_cert or _env(environ, "VAULT_CLIENT_CERT", "BAO_CLIENT_CERT"),
             client_key=tls.client_key or _env(environ, "VAULT_CLIENT_KEY", "BAO_CLIENT_KEY"),
             skip_verify=bool(skip),
+            **transport,
         )
 
 
@@ -156,7 +263,7 @@ class ProfilesConfig:
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. "tree.refresh" = "f5"
-    settings: Mapping[str, float] = field(default_factory=dict)
+    settings: Mapping[str, float | bool] = field(default_factory=dict)
 
     def apply_settings(self, config: AppConfig) -> AppConfig:
         """Copy the [keymap] and [settings] tables onto ``config``."""
@@ -237,7 +344,9 @@ class _Validator:
         for key in doc:
             if key not in TOP_KEYS:
                 raise self.fail(
-                    f"unknown setting {key!r} (expected 'default_profile', [profiles.NAME], [keymap] or [settings])", (), key
+                    f"unknown setting {key!r} (expected 'default_profile', [profiles.NAME], [keymap] or [settings])",
+                    (),
+                    key,
                 )
         profiles_raw = doc.get("profiles", {})
         if not isinstance(profiles_raw, dict):
@@ -261,25 +370,36 @@ class _Validator:
                 raise self.fail(f"default_profile {default!r} is not a defined profile", (), "default_profile")
         keymap = self.keymap(doc.get("keymap", {}))
         settings = self.settings(doc.get("settings", {}))
-        return ProfilesConfig(path=self.path, profiles=profiles, default_profile=default, keymap=keymap, settings=settings)
+        return ProfilesConfig(
+            path=self.path, profiles=profiles, default_profile=default, keymap=keymap, settings=settings
+        )
 
     def keymap(self, body: Any) -> dict[str, str]:
         if not isinstance(body, dict):
             raise self.fail("'keymap' must be a table of binding-id = \"keys\" (see ? in the app)", (), "keymap")
         for key, value in body.items():
             if not isinstance(value, str) or not value.strip():
-                raise self.fail(f"keymap entry {key!r} must be a string of keys, e.g. \"f5\" or \"ctrl+r,f5\"", ("keymap",), key)
+                raise self.fail(
+                    f"keymap entry {key!r} must be a string of keys, e.g. \"f5\" or \"ctrl+r,f5\"", ("keymap",), key
+                )
         return {str(k): str(v) for k, v in body.items()}
 
-    def settings(self, body: Any) -> dict[str, float]:
+    def settings(self, body: Any) -> dict[str, float | bool]:
         if not isinstance(body, dict):
             raise self.fail("'settings' must be a table", (), "settings")
-        out: dict[str, float] = {}
+        out: dict[str, float | bool] = {}
         for key, value in body.items():
+            if key in BOOL_SETTINGS:
+                if not isinstance(value, bool):
+                    raise self.fail(f"{key} must be true or false", ("settings",), key)
+                out[key] = value
+                continue
             if key not in SETTINGS:
-                raise self.fail(f"unknown setting {key!r} (known: {', '.join(sorted(SETTINGS))})", ("settings",), key)
+                known = ", ".join(sorted([*SETTINGS, *BOOL_SETTINGS]))
+                raise self.fail(f"unknown setting {key!r} (known: {known})", ("settings",), key)
             kind, minimum = SETTINGS[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
+            wrong_kind = kind is int and not isinstance(value, int)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or wrong_kind:
                 raise self.fail(f"{key} must be a {'whole ' if kind is int else ''}number", ("settings",), key)
             if value < minimum:
                 raise self.fail(f"{key} must be at least {minimum}", ("settings",), key)
@@ -314,11 +434,26 @@ class _Validator:
             if key not in allowed:
                 raise self.fail(f"unknown setting {key!r} (expected one of: {', '.join(sorted(allowed))})", table, key)
 
-    def _addr(self, value: str, table: tuple[str, ...], key: str) -> str:
-        text = value.strip().rstrip("/")
-        if not re.match(r"^https?://[^\s/]+", text):
-            raise self.fail(f"{key!r} must be an http:// or https:// address, got {value!r}", table, key)
-        return text
+    def _addrs(self, value: str, table: tuple[str, ...], key: str) -> tuple[str, ...]:
+        try:
+            return split_addrs(value) if key == "addr" else (validate_addr(value),)
+        except AddressError as error:
+            raise self.fail(f"{key!r} must be an http:// or https:// address: {error}", table, key) from None
+
+    def _number(self, body: dict[str, Any], key: str, table: tuple[str, ...]) -> Any:
+        value = body.get(key)
+        if value is None:
+            return None
+        try:
+            if key == "timeout":
+                if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                    raise SettingError(f"timeout must be seconds or a duration like \"60s\", not {_toml_type(value)}")
+                return parse_duration(value, key)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SettingError(f"{key} must be a whole number, not {_toml_type(value)}")
+            return parse_retries(value, key)
+        except SettingError as error:
+            raise self.fail(str(error), table, key) from None
 
     def profile(self, name: str, body: dict[str, Any]) -> Profile:
         table = ("profiles", name)
@@ -326,15 +461,22 @@ class _Validator:
         addrs: list[str] = []
         addr = self._string(body, "addr", table)
         if addr is not None:
-            addrs.append(self._addr(addr, table, "addr"))
+            addrs.extend(self._addrs(addr, table, "addr"))
         many = body.get("addrs")
         if many is not None:
             if not isinstance(many, list) or not all(isinstance(a, str) for a in many) or not many:
                 raise self.fail("'addrs' must be a non-empty list of addresses", table, "addrs")
-            addrs.extend(self._addr(a, table, "addrs") for a in many)
+            for each in many:
+                addrs.extend(self._addrs(each, table, "addrs"))
+        proxy = self._string(body, "proxy", table)
+        if proxy is not None:
+            try:
+                proxy = check_proxy_url(proxy, "proxy")
+            except SettingError as error:
+                raise self.fail(str(error), table, "proxy") from None
         view = self._string(body, "default_view", table)
-        if view is not None and view not in VIEWS:
-            raise self.fail(f"'default_view' must be one of {', '.join(VIEWS)}, got {view!r}", table, "default_view")
+        if view is not None and view not in view_names():
+            raise self.fail(f"'default_view' must be one of {', '.join(view_names())}, got {view!r}", table, "default_view")
         namespace = self._string(body, "namespace", table)
         if namespace is not None:
             namespace = namespace.strip().strip("/") or None
@@ -347,6 +489,9 @@ class _Validator:
             default_view=view,
             read_only=self._bool(body, "read_only", table),
             description=self._string(body, "description", table) or "",
+            timeout=self._number(body, "timeout", table),
+            max_retries=self._number(body, "max_retries", table),
+            proxy=proxy,
         )
 
     def auth(self, body: Any, table: tuple[str, ...]) -> AuthSettings:
@@ -375,13 +520,15 @@ class _Validator:
         cert = _expand(self._string(body, "client_cert", table))
         key = _expand(self._string(body, "client_key", table))
         if bool(cert) != bool(key):
-            raise self.fail("'client_cert' and 'client_key' must be given together", table, "client_cert" if cert else "client_key")
+            where = "client_cert" if cert else "client_key"
+            raise self.fail("'client_cert' and 'client_key' must be given together", table, where)
         return TLSSettings(
             ca_cert=_expand(self._string(body, "ca_cert", table)),
             ca_path=_expand(self._string(body, "ca_path", table)),
             client_cert=cert,
             client_key=key,
             skip_verify=self._bool(body, "skip_verify", table),
+            server_name=(self._string(body, "server_name", table) or "").strip() or None,
         )
 
 
@@ -392,9 +539,10 @@ def _expand(value: str | None) -> str | None:
 
 
 def _toml_type(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    names = {
+        bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 # -- locating a key's line (tomllib gives positions only for syntax errors) ----------------------
@@ -448,11 +596,16 @@ def apply_profile(
 
     ``read_only`` (the CLI flag) wins over the profile; the profile wins over ``config``.
     """
+    environ = os.environ if environ is None else environ
     connection = profile.connection(environ)
+    _token, source, note = profile.environment_token(environ)
     ro = bool(read_only) or bool(profile.read_only) or (config.read_only and profile.read_only is None)
     return replace(
         config,
         connection=connection,
+        addrs=profile.addresses(environ),
+        token_source=source,
+        token_note=note,
         read_only=ro,
         initial_view=profile.default_view or config.initial_view,
         profile=profile.name,
@@ -464,23 +617,16 @@ def apply_profile(
     )
 
 
-def first_reachable(settings: ConnectionSettings, addrs: tuple[str, ...]) -> str:
-    """The first of ``addrs`` whose ``sys/seal-status`` answers (blocking: call from a thread).
+def use_remembered_token(config: AppConfig, token: str | None) -> AppConfig:
+    """``config`` running on ``token``, the one remembered in the keyring for ``config.profile``.
 
-    Returns ``settings.addr`` unchanged when there is only one address or none answers
-    (then the usual connect error explains what went wrong).
+    The keyring token wins over an environment token (it was issued to this profile's identity).
+    Unchanged when ``token`` is empty.
     """
-    from .vault.errors import VaultError
-    from .vault.gateway import Gateway
-
-    if len(addrs) < 2:
-        return addrs[0] if addrs else settings.addr
-    for addr in addrs:
-        probe = Gateway(replace(settings, addr=addr, token=None, timeout=min(settings.timeout, 5.0)))
-        try:
-            info = probe.server_info()
-        except VaultError:
-            continue
-        if not info.sealed:
-            return addr
-    return settings.addr
+    if not token:
+        return config
+    return replace(
+        config,
+        connection=config.connection.with_token(token),
+        token_source=keyring_source(config.profile or "default"),
+    )

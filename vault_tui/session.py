@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from .vault.models import ServerInfo, TokenInfo
 
 
-class Link(str, Enum):
+class Link(StrEnum):
     """How the connection to the current node stands."""
 
     CONNECTING = "connecting"

@@ -38,6 +38,8 @@ from textual.message_pump import MessagePump
 
 from .messages import VaultFailed
 from .pool import DaemonPool
+from .recording import describe
+from .trail import Action, Trail
 from .vault.errors import Unreachable, VaultError, map_exception
 from .vault.gateway import Gateway
 
@@ -104,6 +106,9 @@ class VaultWorker:
         self.requests_sent = 0  # for tests and benchmarks
         self.on_success: Callable[[], None] | None = None  # the connection watcher's "server answered"
         self.on_failure: Callable[[VaultError], None] | None = None  # … and "it failed like this"
+        # The operator's trail: every call that changes something is recorded (recording.py).
+        self.trail: Trail | None = None
+        self.where: Callable[[], tuple[str | None, str, str | None]] = lambda: (None, gateway.settings.addr, None)
         self._closed = False
 
     @property
@@ -134,8 +139,12 @@ class VaultWorker:
         pool = self._background if background else self._interactive
         loop = asyncio.get_running_loop()
         self.requests_sent += 1
+        run: Callable[[Gateway], T] = call.run
+        change = describe(call.fn, call.args, call.kwargs) if self.trail is not None else None
+        if change is not None:
+            run = functools.partial(self._run_recorded, call, change, self.where())
         try:
-            result = await loop.run_in_executor(pool, call.run, self.gateway)
+            result = await loop.run_in_executor(pool, run, self.gateway)
         except VaultError as error:
             self._report_failure(error)
             raise
@@ -146,6 +155,28 @@ class VaultWorker:
         if self.on_success is not None:
             self.on_success()
         return result
+
+    def _run_recorded(
+        self,
+        call: Call[T],
+        change: tuple[Action, str, list[int]],
+        where: tuple[str | None, str, str | None],
+        gateway: Gateway,
+    ) -> T:
+        """Run a call that changes something, then append it to the trail (in this thread)."""
+        action, target, versions = change
+        profile, server, namespace = where
+        outcome: BaseException | None = None
+        try:
+            return call.run(gateway)
+        except BaseException as error:
+            outcome = error if isinstance(error, VaultError) else map_exception(error)
+            raise
+        finally:
+            if self.trail is not None:
+                self.trail.record(
+                    action, target, outcome, profile=profile, server=server, namespace=namespace, versions=versions
+                )
 
     def _report_failure(self, error: VaultError) -> None:
         if self.on_failure is not None:

@@ -32,9 +32,10 @@ import signal
 import threading
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from vault_tui.vault.client import ConnectionSettings, build_client
 
@@ -114,11 +115,11 @@ class DemoEnvironment:
         if server is None:
             return None
         try:
-            return int(server.get_pid())  # type: ignore[attr-defined]
+            return int(server.get_pid())
         except Exception:
             return None
 
-    def start(self) -> "DemoEnvironment":
+    def start(self) -> DemoEnvironment:
         with self._lock:
             if self._state != "new":
                 raise RuntimeError(f"a DemoEnvironment can be started once (it is {self._state})")
@@ -191,7 +192,7 @@ class DemoEnvironment:
             # A signal came in while we were stopping: honour it now that the servers are gone.
             self._exit_for_signal(pending)
 
-    def __enter__(self) -> "DemoEnvironment":
+    def __enter__(self) -> DemoEnvironment:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

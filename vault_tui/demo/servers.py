@@ -56,7 +56,7 @@ def find_bao() -> str | None:
     return shutil.which("bao")
 
 
-_LIVE: list["BaoServer | PostgresServer"] = []
+_LIVE: list[BaoServer | PostgresServer] = []
 
 
 def _stop_all_live() -> None:
@@ -90,7 +90,7 @@ class BaoServer:
     def __repr__(self) -> str:
         return f"BaoServer(addr={self.addr!r}, tls={self.tls})"
 
-    def start(self, timeout: float = 20.0) -> "BaoServer":
+    def start(self, timeout: float = 20.0) -> BaoServer:
         bao = find_bao()
         if bao is None:
             raise ServerStartError(
@@ -196,7 +196,7 @@ class BaoServer:
         if self in _LIVE:
             _LIVE.remove(self)
 
-    def __enter__(self) -> "BaoServer":
+    def __enter__(self) -> BaoServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -223,7 +223,7 @@ class PostgresServer:
     _tmp: str | None = None
     socket_dir: str = ""
 
-    def start(self) -> "PostgresServer":
+    def start(self) -> PostgresServer:
         reason = pgserver_unavailable_reason()
         if reason:
             raise ServerStartError(reason)
@@ -239,7 +239,7 @@ class PostgresServer:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise ServerStartError(f"PostgreSQL did not start: {error}") from None
         _LIVE.append(self)
-        info = self._server.get_postmaster_info()  # type: ignore[attr-defined]
+        info = self._server.get_postmaster_info()
         self.socket_dir = str(info.socket_dir)
         return self
 
@@ -263,7 +263,7 @@ class PostgresServer:
         if self in _LIVE:
             _LIVE.remove(self)
 
-    def __enter__(self) -> "PostgresServer":
+    def __enter__(self) -> PostgresServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

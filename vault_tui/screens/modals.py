@@ -36,6 +36,8 @@ class Dialog(ModalScreen[R]):
 class ConfirmScreen(Dialog[bool]):
     """Yes/no. ``body`` is untrusted-safe (shown as plain text)."""
 
+    AUTO_FOCUS = "#cancel"
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="modal.cancel"),
         Binding("y", "confirm", "Yes", id="modal.yes"),
@@ -58,9 +60,6 @@ class ConfirmScreen(Dialog[bool]):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="error" if self._danger else "primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -72,6 +71,8 @@ class ConfirmScreen(Dialog[bool]):
 
 class TypedConfirmScreen(Dialog[bool]):
     """A destructive action confirmed by typing ``expected`` exactly."""
+
+    AUTO_FOCUS = "#typed"
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
 
@@ -97,9 +98,6 @@ class TypedConfirmScreen(Dialog[bool]):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant="error", disabled=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#typed", Input).focus()
-
     @on(Input.Changed, "#typed")
     def _changed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value != self.expected
@@ -120,6 +118,8 @@ class TypedConfirmScreen(Dialog[bool]):
 class PromptScreen(Dialog[str | None]):
     """Ask for one line of text."""
 
+    AUTO_FOCUS = "#prompt"
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
 
     def __init__(self, title: str, label: str = "", value: str = "", *, password: bool = False, placeholder: str = "") -> None:
@@ -139,9 +139,6 @@ class PromptScreen(Dialog[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("OK", id="ok", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#prompt", Input).focus()
 
     @on(Input.Submitted, "#prompt")
     @on(Button.Pressed, "#ok")
@@ -205,6 +202,8 @@ class CommandLineScreen(Dialog[str | None]):
 class ConnectErrorScreen(Dialog[str]):
     """Why the app could not connect (down, sealed, 403, TLS), with retry. Never a traceback."""
 
+    AUTO_FOCUS = "#retry"
+
     BINDINGS = [
         Binding("r", "retry", "Retry", id="connect.retry"),
         Binding("s", "sign_in", "Sign in", id="connect.sign_in"),
@@ -227,9 +226,6 @@ class ConnectErrorScreen(Dialog[str]):
                 yield Button("Sign in (s)", id="sign-in")
                 yield Button("Quit (q)", id="quit")
                 yield Button("Retry (r)", id="retry", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#retry", Button).focus()
 
     @on(Button.Pressed, "#retry")
     def action_retry(self) -> None:

@@ -15,9 +15,10 @@ Secrets (passwords, secret IDs, JWTs, tokens) never appear in a ``repr``, a mess
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote
 
 from .client import build_client

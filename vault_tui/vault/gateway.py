@@ -11,13 +11,28 @@ gateway and use :meth:`Gateway.call` / :meth:`Gateway.client`.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import hvac
 
-from .client import ConnectionSettings, build_client
-from .errors import MalformedResponse, NotFound, VaultError, map_exception
+from .client import ClusterOrigins, ConnectionSettings, build_client
+from .errors import (
+    BadAddress,
+    MalformedResponse,
+    NodeNotActive,
+    NotFound,
+    Sealed,
+    Unreachable,
+    UntrustedRedirect,
+    VaultError,
+    map_exception,
+)
 from .models import Mount, ServerInfo, TokenInfo, parse_time
+
+if TYPE_CHECKING:
+    from .ha import NodeHealth
 
 T = TypeVar("T")
 
@@ -30,6 +45,8 @@ class Gateway:
         self._local = threading.local()
         self.read_only = read_only
         self.server: ServerInfo | None = None
+        # Nodes of the current cluster: a redirect to one of them keeps the token.
+        self._cluster = ClusterOrigins()
 
     # -- settings ---------------------------------------------------------------------------
     @property
@@ -45,13 +62,40 @@ class Gateway:
         self.update_settings(self._settings.with_token(token))
 
     def switch_addr(self, addr: str) -> None:
-        """Talk to another node (of the same cluster) from now on."""
-        from dataclasses import replace
+        """Move every thread's client to another node of the same cluster (failover).
 
-        self.update_settings(replace(self._settings, addr=addr))
+        Token, namespace and TLS settings stay; each thread rebuilds its client on its next call.
+        The new address joins the cluster's trusted nodes.
+        """
+        addr = addr.strip().rstrip("/")
+        self.trust_cluster_addrs([addr])
+        with self._lock:
+            if self._settings.addr.rstrip("/") == addr:
+                return
+            self._settings = replace(self._settings, addr=addr)
+            self._generation += 1
 
     def set_namespace(self, namespace: str | None) -> None:
         self.update_settings(self._settings.with_namespace(namespace))
+
+    # -- cluster ----------------------------------------------------------------------------
+    def trust_cluster_addrs(self, addrs: Iterable[str], *, replace_all: bool = False) -> None:
+        """Declare API addresses as nodes of this cluster: a redirect to one of them keeps the
+        token (any other host still gets none). Adds to the set; ``replace_all`` starts afresh
+        (for another profile). Takes effect at once in every thread's client."""
+        if replace_all:
+            self._cluster.replace(addrs)
+        else:
+            self._cluster.add(addrs)
+
+    def is_cluster_addr(self, addr: str) -> bool:
+        return addr in self._cluster
+
+    def health(self, timeout: float = 2.0) -> NodeHealth:
+        """One unauthenticated ``sys/health`` of the current node; never raises for a dead node."""
+        from .ha import probe_health
+
+        return probe_health(self._settings, self._settings.addr, timeout=timeout)
 
     # -- clients ----------------------------------------------------------------------------
     @property
@@ -66,18 +110,29 @@ class Gateway:
                 except Exception:
                     pass
             with self._lock:
-                local.client = build_client(self._settings)
+                local.client = build_client(self._settings, self._cluster)
                 local.generation = self._generation
         return local.client
 
     def call(self, fn: Callable[[hvac.Client], T], path: str = "") -> T:
-        """Run ``fn(client)`` and map any failure to a :class:`VaultError`."""
+        """Run ``fn(client)`` and map any failure to a :class:`VaultError`.
+
+        A failure after a redirect to a host that is not a node of this cluster becomes
+        :class:`UntrustedRedirect` (the token was not sent there, so the answer means nothing).
+        """
+        session = None
         try:
-            return fn(self.client)
+            client = self.client
+            session = getattr(client.adapter, "session", None)
+            return fn(client)
         except VaultError:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped, not swallowed
-            raise map_exception(exc, path) from None
+            error = map_exception(exc, path)
+            if isinstance(error, BadAddress):
+                message = f"{self._settings.addr!r} is not a valid server address: {error.reason}"
+                raise BadAddress(message, reason=error.reason) from None
+            raise _after_redirect(error, session) from None
 
     def request(
         self,
@@ -108,7 +163,7 @@ class Gateway:
             try:
                 return response.json()
             except ValueError:
-                raise MalformedResponse(f"the server sent a non-JSON body for {path}", path=path)
+                raise MalformedResponse(f"the server sent a non-JSON body for {path}", path=path) from None
 
         try:
             return self.call(run, path)
@@ -145,16 +200,17 @@ class Gateway:
             elif "build_date" in body:
                 flavor = "Vault"
             standby = False
+            leader_address = ""
+            ha_enabled = False
             if not body.get("sealed"):
-                health = client.adapter.get(
-                    "/v1/sys/health",
-                    params={"standbyok": "true", "perfstandbyok": "true"},
-                    raise_exception=False,
-                )
-                try:
-                    standby = bool(health.json().get("standby"))
-                except Exception:
-                    standby = False
+                # Without standbyok, sys/health answers 429 on a standby, 200 on the active node.
+                health = client.adapter.get("/v1/sys/health", raise_exception=False)
+                standby = bool(_json_of(health).get("standby")) or getattr(health, "status_code", 200) == 429
+                leader = _json_of(client.adapter.get("/v1/sys/leader", raise_exception=False))
+                ha_enabled = bool(leader.get("ha_enabled"))
+                leader_address = str(leader.get("leader_address") or "")
+                if leader_address:
+                    self.trust_cluster_addrs([leader_address])
             return ServerInfo(
                 address=self._settings.addr,
                 flavor=flavor,
@@ -165,6 +221,9 @@ class Gateway:
                 cluster_name=str(body.get("cluster_name") or ""),
                 supports_scan=flavor == "OpenBao",
                 supports_paginated_list=flavor == "OpenBao",
+                ha_enabled=ha_enabled,
+                leader_address=leader_address,
+                cluster_id=str(body.get("cluster_id") or ""),
             )
 
         info = self.call(run, "sys/seal-status")
@@ -217,6 +276,46 @@ class Gateway:
                 caps = data.get("capabilities")
             result[path] = tuple(str(c) for c in (caps or ()))
         return result
+
+
+def _json_of(response: Any) -> dict[str, Any]:
+    """hvac's JSON adapter returns a dict for a 200 and a Response otherwise: a dict either way."""
+    if isinstance(response, dict):
+        return response
+    try:
+        body = response.json()
+    except Exception:  # noqa: BLE001 - an empty or non-JSON body is just "nothing known"
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _after_redirect(error: VaultError, session: Any) -> VaultError:
+    """Explain a failure that came after a redirect (``SafeRedirectSession.redirects``)."""
+    hops = list(getattr(session, "redirects", None) or ())
+    if not hops:
+        return error
+    untrusted = [hop for hop in hops if not hop[2]]
+    if untrusted:
+        origin, target, _ = untrusted[0]
+        return UntrustedRedirect(
+            f"{origin} redirected the request to {target}, which is not a known node of this cluster, "
+            "so the token was not sent there",
+            origin=origin,
+            target=target,
+            status=error.status,
+            path=error.path,
+        )
+    origin, target = hops[0][0], hops[-1][1]
+    if type(error) is Unreachable:
+        reason = error.message.split(": ", 1)[-1]
+        return Unreachable(f"{origin} redirected to {target}, which cannot be reached: {reason}", path=error.path)
+    if type(error) is Sealed:
+        # The redirect target is sealed, not the node the user is connected to.
+        return Sealed(f"{origin} redirected to {target}, which is sealed", status=error.status, path=error.path)
+    if type(error) is NodeNotActive:
+        message = f"{origin} redirected to {target}, which is not active"
+        return NodeNotActive(message, status=error.status, path=error.path)
+    return error
 
 
 def token_info_from(data: dict[str, Any]) -> TokenInfo:

@@ -17,9 +17,10 @@ Facts this module encodes (checked against OpenBao 2.x):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .errors import InvalidRequest, MalformedResponse, NotFound, PermissionDenied, VaultError
 from .gateway import Gateway, ensure_writable
@@ -175,7 +176,7 @@ def _clean_prefix(prefix: str) -> str:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def lease_from(data: Mapping[str, Any], *, now: datetime | None = None) -> Lease:
@@ -186,7 +187,7 @@ def lease_from(data: Mapping[str, Any], *, now: datetime | None = None) -> Lease
     try:
         ttl = int(ttl)
     except (TypeError, ValueError):
-        raise MalformedResponse("sys/leases/lookup returned a non-numeric ttl", path="sys/leases/lookup")
+        raise MalformedResponse("sys/leases/lookup returned a non-numeric ttl", path="sys/leases/lookup") from None
     return Lease(
         id=lease_id,
         issue_time=parse_time(data.get("issue_time")),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from enum import Enum
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -31,7 +32,7 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 
@@ -46,6 +47,22 @@ class ServerInfo:
     cluster_name: str = ""
     supports_scan: bool = False
     supports_paginated_list: bool = False
+    ha_enabled: bool = False
+    leader_address: str = ""  # the active node's API address (sys/leader), "" if unknown
+    cluster_id: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.initialized and not self.sealed and not self.standby
+
+    @property
+    def state(self) -> str:
+        """"sealed", "uninitialized", "standby" or "active"."""
+        if self.sealed:
+            return "sealed"
+        if not self.initialized:
+            return "uninitialized"
+        return "standby" if self.standby else "active"
 
     @property
     def label(self) -> str:
@@ -78,7 +95,7 @@ class TokenInfo:
         return self.num_uses > 0
 
 
-class EngineKind(str, Enum):
+class EngineKind(StrEnum):
     KV1 = "kv1"
     KV2 = "kv2"
     TRANSIT = "transit"
@@ -168,10 +185,18 @@ class Listing:
         return tuple(k for k in self.keys if not k.endswith("/"))
 
 
-class VersionState(str, Enum):
+class VersionState(StrEnum):
     LIVE = "live"
     DELETED = "deleted"
     DESTROYED = "destroyed"
+
+
+def is_deleted_at(deletion_time: datetime | None, now: datetime | None = None) -> bool:
+    """A version is deleted once its deletion time has passed. With ``delete_version_after`` set,
+    KV v2 reports the *scheduled* deletion of a live version as a future ``deletion_time``."""
+    if deletion_time is None:
+        return False
+    return deletion_time <= (now or datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -185,7 +210,7 @@ class VersionInfo:
     def state(self) -> VersionState:
         if self.destroyed:
             return VersionState.DESTROYED
-        if self.deletion_time is not None:
+        if is_deleted_at(self.deletion_time):
             return VersionState.DELETED
         return VersionState.LIVE
 
@@ -228,7 +253,7 @@ class SecretData:
     def state(self) -> VersionState:
         if self.destroyed:
             return VersionState.DESTROYED
-        if self.deletion_time is not None:
+        if is_deleted_at(self.deletion_time):
             return VersionState.DELETED
         return VersionState.LIVE
 

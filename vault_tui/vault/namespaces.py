@@ -6,8 +6,9 @@ Edition) answers 404, which :func:`list_namespaces` reports as :class:`Namespace
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import InvalidRequest, MalformedResponse, NotFound, VaultError
 from .gateway import Gateway

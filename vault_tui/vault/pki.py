@@ -834,7 +834,7 @@ def issue_certificate(
         if cleaned:
             payload[name] = ",".join(cleaned)
     if ttl not in (None, "", 0):
-        payload["ttl"] = str(ttl).strip() if isinstance(ttl, str) else int(ttl)  # type: ignore[arg-type]
+        payload["ttl"] = str(ttl).strip() if isinstance(ttl, str) else int(ttl)
     if exclude_cn_from_sans:
         payload["exclude_cn_from_sans"] = True
     where = f"{_m(mount)}/issue/{_seg(role, 'role name')}"

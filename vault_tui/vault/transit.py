@@ -13,8 +13,9 @@ come back as a :class:`BatchResult` with one :class:`BatchItem` per input line, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from .errors import InvalidRequest, MalformedResponse, NotFound, PermissionDenied, VaultError
@@ -493,9 +494,9 @@ def batch(
         if not isinstance(result, dict):
             out.append(BatchItem(index, error="no result for this item"))
             continue
-        error = result.get("error")
-        if error:
-            out.append(BatchItem(index, error=str(error)))
+        item_error = result.get("error")
+        if item_error:
+            out.append(BatchItem(index, error=str(item_error)))
             continue
         value = result.get(out_field)
         if not isinstance(value, str):
@@ -544,7 +545,7 @@ class TransitRequest:
     def lines(self) -> list[str]:
         return [line for line in self.input.splitlines() if line.strip()]
 
-    def with_create(self) -> "TransitRequest":
+    def with_create(self) -> TransitRequest:
         return replace(self, create_if_missing=True)
 
 

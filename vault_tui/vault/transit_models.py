@@ -9,8 +9,8 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from .models import parse_time
@@ -35,7 +35,7 @@ DATAKEY_BITS: tuple[int, ...] = (128, 256, 512)
 _VERSION_PREFIX = re.compile(r"^vault:v(\d+):")
 
 
-class Operation(str, Enum):
+class Operation(StrEnum):
     """What the playground can do. ``value`` is what the history and the UI show."""
 
     ENCRYPT = "encrypt"
@@ -224,7 +224,7 @@ def _version_time(value: Any) -> tuple[datetime | None, str]:
     if isinstance(value, dict):
         return parse_time(value.get("creation_time")), str(value.get("public_key") or "")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(int(value), tz=timezone.utc), ""
+        return datetime.fromtimestamp(int(value), tz=UTC), ""
     return parse_time(value), ""
 
 

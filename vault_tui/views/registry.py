@@ -13,7 +13,11 @@ from typing import Any
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .cluster.screen import ClusterScreen
+from .history.screen import HistoryScreen
 from .leases.screen import LeasesScreen
+from .lint.screen import LintScreen
+from .pki.screen import PkiScreen
 from .policies.screen import PoliciesScreen
 from .secrets.screen import BrowserScreen
 from .transit.screen import TransitScreen
@@ -45,6 +49,10 @@ VIEWS: tuple[ViewSpec, ...] = (
     ViewSpec("leases", LeasesScreen, "Leases", ("lease", "le"), "ctrl+l"),
     ViewSpec("transit", TransitScreen, "Transit", ("tr",), "ctrl+t"),
     ViewSpec("policies", PoliciesScreen, "Policies", ("policy", "pol"), "ctrl+o", show_key=False),
+    ViewSpec("cluster", ClusterScreen, "Cluster", ("ha", "raft", "nodes"), "ctrl+e", show_key=False),
+    ViewSpec("pki", PkiScreen, "Certificates", ("certs", "certificates", "cert"), "ctrl+y"),
+    ViewSpec("lint", LintScreen, "Lint", ("hygiene",), "f7", show_key=False),
+    ViewSpec("history", HistoryScreen, "History", ("trail",), "f8", show_key=False),
 )
 
 VIEW_BY_NAME: dict[str, ViewSpec] = {spec.name: spec for spec in VIEWS}

@@ -65,13 +65,13 @@ class CapabilitiesPanel(Static):
     class Loaded(Message):
         """``permissions`` is a SecretPermissions (show_secret) or Capabilities (show_path)."""
 
-        def __init__(self, panel: "CapabilitiesPanel", permissions: Any) -> None:
+        def __init__(self, panel: CapabilitiesPanel, permissions: Any) -> None:
             super().__init__()
             self.panel = panel
             self.permissions = permissions
 
         @property
-        def control(self) -> "CapabilitiesPanel":
+        def control(self) -> CapabilitiesPanel:
             return self.panel
 
     class Answered(Message):
@@ -117,7 +117,7 @@ class CapabilitiesPanel(Static):
         )
 
     @on(Answered)
-    def _answered(self, message: "CapabilitiesPanel.Answered") -> None:
+    def _answered(self, message: CapabilitiesPanel.Answered) -> None:
         message.stop()
         self.result = message.result
         self.error = None
@@ -128,7 +128,7 @@ class CapabilitiesPanel(Static):
         self.post_message(CapabilitiesPanel.Loaded(self, message.result))
 
     @on(Refused)
-    def _refused(self, message: "CapabilitiesPanel.Refused") -> None:
+    def _refused(self, message: CapabilitiesPanel.Refused) -> None:
         message.stop()
         self.error = message.error
         self.add_class("-error")

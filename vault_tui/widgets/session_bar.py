@@ -75,7 +75,7 @@ def render_bar(session: Session, now: datetime, *, demo: bool = False, skip_veri
     token = session.token
     if token is not None:
         text.append(f"  {visible(token.display_name or 'token')}", style="bold")
-        if session.token_source:
+        if session.token_source and session.token_source not in ("given", "none"):
             text.append(f" ({visible(session.token_source)})", style="dim")
         policies = ",".join(token.policies[:4]) + ("…" if len(token.policies) > 4 else "")
         text.append(f" [{visible(policies)}]", style="dim")

@@ -118,7 +118,7 @@ class ClusterScreen(Screen[None]):
         self.overview = message.overview
         self.error = None
         self.last_good = time.monotonic()
-        self._render()
+        self._show_overview()
         self._schedule()
 
     @on(Failed)
@@ -129,7 +129,7 @@ class ClusterScreen(Screen[None]):
         self._schedule()
 
     # -- rendering -----------------------------------------------------------------------------
-    def _render(self) -> None:
+    def _show_overview(self) -> None:
         overview = self.overview
         if overview is None:
             return

@@ -10,8 +10,9 @@ bidi and zero-width character as a ``\\uXXXX`` escape.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from rich.text import Text
 from textual import on

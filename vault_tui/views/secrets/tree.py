@@ -71,13 +71,13 @@ class PathTree(Tree[NodeRef]):
     class PathChosen(Message):
         """The cursor moved to a node (for the breadcrumb and the detail pane)."""
 
-        def __init__(self, tree: "PathTree", ref: NodeRef) -> None:
+        def __init__(self, tree: PathTree, ref: NodeRef) -> None:
             super().__init__()
             self.tree = tree
             self.ref = ref
 
         @property
-        def control(self) -> "PathTree":
+        def control(self) -> PathTree:
             return self.tree
 
     def __init__(self, **kwargs: Any) -> None:

@@ -19,13 +19,13 @@ class TransitHistory(DataTable):
     ]
 
     class RerunRequested(Message):
-        def __init__(self, history: "TransitHistory", entry: HistoryEntry) -> None:
+        def __init__(self, history: TransitHistory, entry: HistoryEntry) -> None:
             super().__init__()
             self.history = history
             self.entry = entry
 
         @property
-        def control(self) -> "TransitHistory":
+        def control(self) -> TransitHistory:
             return self.history
 
     def __init__(self, **kwargs: object) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Iterable
 
 from rich.text import Text
 from textual.binding import Binding
@@ -79,23 +79,23 @@ class TransitKeyTable(DataTable):
     ]
 
     class OperationChosen(Message):
-        def __init__(self, table: "TransitKeyTable", operation: str) -> None:
+        def __init__(self, table: TransitKeyTable, operation: str) -> None:
             super().__init__()
             self.table = table
             self.operation = operation
 
         @property
-        def control(self) -> "TransitKeyTable":
+        def control(self) -> TransitKeyTable:
             return self.table
 
     class ManageRequested(Message):
-        def __init__(self, table: "TransitKeyTable", what: str) -> None:
+        def __init__(self, table: TransitKeyTable, what: str) -> None:
             super().__init__()
             self.table = table
             self.what = what
 
         @property
-        def control(self) -> "TransitKeyTable":
+        def control(self) -> TransitKeyTable:
             return self.table
 
     def __init__(self, **kwargs: object) -> None:
