@@ -117,6 +117,7 @@ class LeaseStore:
         self.sort_key = SortKey.PREFIX
         self.grouped = True
         self.filter_text = ""
+        self.predicate: Callable[[str], bool] | None = None  # an audit filter (a count selected)
         self.version = 0  # bumps on every structural change
 
     # listing
@@ -205,6 +206,8 @@ class LeaseStore:
             visible_ids = [i for i in self.ids if needle in i.lower()]
         else:
             visible_ids = list(self.ids)
+        if self.predicate is not None:
+            visible_ids = [i for i in visible_ids if self.predicate(i)]
         if not self.grouped:
             return [Row("lease", i) for i in self._sort_leases(visible_ids)]
         by_prefix: dict[str, list[str]] = {}

@@ -30,7 +30,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
@@ -39,7 +38,8 @@ from ...safe import visible
 from ...vault.leases import Lease
 from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
-from .actions import LeaseActions
+from .audit import describe_key
+from .audit_actions import LeaseAudit
 from .guard import composed, gone, when_composed
 from .model import LeaseStore, SortKey, utcnow
 from .refresh import (
@@ -130,7 +130,7 @@ class _Hooks:
             self.screen.update_status()
 
 
-class LeasesScreen(LeaseActions, Screen[None]):
+class LeasesScreen(LeaseAudit):
     VIEW_TITLE = "Lease dashboard"
     CSS_PATH = "leases.tcss"
     AUTO_FOCUS = "#lease-table"  # focus lands on the table once, not on an input and then moved
@@ -148,6 +148,8 @@ class LeasesScreen(LeaseActions, Screen[None]):
         Binding("G", "group", "Group/flat", show=False, id="leases.group"),
         Binding("slash", "filter", "Filter", id="leases.filter"),
         Binding("i", "lookup", "Look up ID", id="leases.lookup"),
+        Binding("a", "inventory", "Inventory", id="leases.inventory"),
+        Binding("e", "export", "Export", show=False, id="leases.export"),
         Binding("v", "reveal", "Reveal creds", show=False, id="leases.reveal"),
         Binding("u", "copy_username", "Copy user", show=False, id="leases.copy_username"),
         Binding("p", "copy_password", "Copy password", show=False, id="leases.copy_password"),
@@ -159,6 +161,7 @@ class LeasesScreen(LeaseActions, Screen[None]):
         super().__init__()
         self.store = LeaseStore()
         self.init_actions()
+        self.init_audit()
         self.tracked: set[str] = set()  # looked up by id (shown even without sudo)
         self.can_list: bool | None = None
         self.refreshes = RefreshLog()
@@ -426,9 +429,13 @@ class LeasesScreen(LeaseActions, Screen[None]):
                 )
             else:
                 self.note(f"refresh failed: {report.failure}", "error")
-        if self.store.sort_key is not SortKey.PREFIX:
-            self.store.version += 1  # apply the TTL/issue order now that every TTL is known
+        if self.store.sort_key is not SortKey.PREFIX or self.store.predicate is not None:
+            self.store.version += 1  # apply the TTL/issue order and the audit filter to the new TTLs
         self.table.rebuild_if_changed()
+        if self.inventory_shown:
+            self.update_inventory()
+            if report.added:
+                self.check_roles()
         self.update_status()
         self._schedule_poll()
 
@@ -526,6 +533,9 @@ class LeasesScreen(LeaseActions, Screen[None]):
         if store.filter_text:
             text.append(" · filter: ", style="dim")
             text.append(visible(store.filter_text), style="bold")
+        if self.audit_key is not None:
+            text.append(" · showing: ", style="dim")
+            text.append(visible(describe_key(self.audit_key)), style="bold")
         text.append(f" · sort: {store.sort_key.value}{'' if store.grouped else ' (flat)'}", style="dim")
         if self.hidden_prefixes:
             text.append(f" · {len(self.hidden_prefixes)} prefix(es) not listable", style="yellow")
@@ -587,9 +597,13 @@ class LeasesScreen(LeaseActions, Screen[None]):
         self.update_status()
 
     def action_clear(self) -> None:
-        """Escape: leave the text field (clearing the filter), else unmark, else nothing."""
+        """Escape: leave the inventory or the text field (clearing the filter), else drop the
+        audit filter, else unmark."""
         filter_input = self.find_box("lease-filter")
         lookup = self.find_box("lease-lookup")
+        if self.inventory_shown:
+            self.hide_inventory()
+            return
         if filter_input is not None and filter_input.display:
             filter_input.value = ""
             filter_input.display = False
@@ -599,6 +613,8 @@ class LeasesScreen(LeaseActions, Screen[None]):
         elif lookup is not None and lookup.has_focus:
             if self.can_list:
                 lookup.display = False
+        elif self.audit_key is not None:
+            self.apply_audit_filter(None)
         elif self.store.marked:
             self.store.marked.clear()
             self.table.refresh()
