@@ -238,13 +238,13 @@ class Refresher:
         hooks: RefreshHooks,
         *,
         concurrency: int = LOOKUP_CONCURRENCY,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.store = store
         self._call = call
         self.hooks = hooks
         self.concurrency = concurrency
-        self._clock = clock
+        self._given_clock = clock
 
     async def run(
         self,
@@ -258,7 +258,7 @@ class Refresher:
 
         ``keep``: ids shown even when not listed (issued this session, looked up by id).
         ``force``: look everything up again, not only unknown and expired leases."""
-        started, t0 = self._clock(), time.perf_counter()
+        started = self._clock()
         out: dict[str, Any] = {"forced": force}
         state = _Fill()
         try:
@@ -268,7 +268,7 @@ class Refresher:
         except VaultError as error:
             out["failure"] = error
             if server_away(error):  # nothing else will answer either: keep what is shown
-                return self._report(started, t0, out)
+                return self._report(started, out)
         else:
             first = result if isinstance(result, FirstLook) else FirstLook(result)
             found = first.listing
@@ -294,10 +294,16 @@ class Refresher:
         out["errors"] = state.errors
         if state.stop is not None and out.get("failure") is None:
             out["failure"] = state.stop
-        return self._report(started, t0, out)
+        return self._report(started, out)
 
-    def _report(self, started: datetime, t0: float, fields: dict[str, Any]) -> RefreshReport:
-        return RefreshReport(started=started, finished=self._clock(), seconds=time.perf_counter() - t0, **fields)
+    def _clock(self) -> datetime:
+        """The given clock, else this module's ``utcnow`` (looked up at each call)."""
+        return self._given_clock() if self._given_clock is not None else utcnow()
+
+    def _report(self, started: datetime, fields: dict[str, Any]) -> RefreshReport:
+        finished = self._clock()
+        seconds = max(0.0, (finished - started).total_seconds())
+        return RefreshReport(started=started, finished=finished, seconds=seconds, **fields)
 
     def _apply(self, state: _Fill, batch: list[str], results: Iterable[Lease | VaultError]) -> None:
         """Put one batch of look-ups in the store and tell the screen."""

@@ -41,7 +41,7 @@ from ...widgets.session_bar import SessionBar
 from .audit import describe_key
 from .audit_actions import LeaseAudit
 from .guard import composed, gone, when_composed
-from .model import LeaseStore, SortKey, utcnow
+from .model import LeaseStore, SortKey
 from .refresh import (
     FirstLook,
     GcPause,
@@ -411,6 +411,8 @@ class LeasesScreen(LeaseAudit):
             with self.app.batch_update():
                 self.query("#lease-footer-slot").remove()
                 self.mount(self._footer)
+            # A footer shows its keys on the next "bindings changed": say so once it is mounted.
+            self.call_after_refresh(self.refresh_bindings)
 
     def _refreshed(self, report: RefreshReport) -> None:
         self._opened()
@@ -546,7 +548,7 @@ class LeasesScreen(LeaseAudit):
         self.table.stale = self.refreshes.stale(session.stale)
 
     def note(self, line: str, severity: str = "information") -> None:
-        stamp = clock_time(utcnow())
+        stamp = clock_time(vault_app(self).now)
         self.activity = [f"{stamp} {visible(line)}", *self.activity][:8]
         if composed(self):
             self.side.activity(self.activity)
