@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import hvac
 import pytest
+from textual.widgets import Input
 
 from tests.helpers import view_mounted
 from vault_tui.app import make_app
@@ -160,6 +161,8 @@ async def settle(pilot) -> LeasesScreen:
 async def quiet(pilot, screen: LeasesScreen) -> None:
     """No refresh running, nothing left to paint (the keep-alive worker never completes)."""
     await until(pilot, lambda: not screen.refreshing, "the refresh to finish")
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False  # a blinking cursor is shown or not at random
     await pilot.pause(0.3)
 
 
