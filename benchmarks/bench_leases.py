@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,9 @@ def create_leases(server: BaoServer, count: int) -> float:
         if client is None:
             client = local.client = _client(server.addr, server.root_token)
         ttl = 3600 + (i * 7919) % (7 * 3600)
-        client.write(f"auth/token/create/bench{i % ROLES}", policies=["default"], ttl=f"{ttl}s", no_default_policy=False)
+        client.write(
+            f"auth/token/create/bench{i % ROLES}", policies=["default"], ttl=f"{ttl}s", no_default_policy=False
+        )
 
     started = time.perf_counter()
     with ThreadPoolExecutor(8) as pool:
@@ -171,7 +173,7 @@ async def naive_datatable(ids: list[str], ticks: int) -> float:
 
     from vault_tui.views.leases.model import format_ttl
 
-    base = datetime.now(timezone.utc)
+    base = datetime.now(UTC)
     expiry = {lease_id: base + timedelta(seconds=3600 + i) for i, lease_id in enumerate(ids)}
 
     class Naive(App[None]):
@@ -182,13 +184,13 @@ async def naive_datatable(ids: list[str], ticks: int) -> float:
             table = self.query_one(DataTable)
             table.add_column("lease", key="lease")
             table.add_column("TTL", key="ttl")
-            table.add_rows(((i, format_ttl(3600)) for i in ids))
+            table.add_rows((i, format_ttl(3600)) for i in ids)
             self.keys = list(table.rows)
 
         def tick(self, now: datetime) -> None:
             table = self.query_one(DataTable)
             with self.batch_update():
-                for key, lease_id in zip(self.keys, ids):
+                for key, lease_id in zip(self.keys, ids, strict=True):
                     table.update_cell(key, "ttl", format_ttl((expiry[lease_id] - now).total_seconds()))
 
     app = Naive()
@@ -219,22 +221,38 @@ def main() -> None:
 
     print()
     print(f"{'metric':<44}{'dashboard':>12}{'baseline':>12}{'ratio':>8}")
-    print(f"{'time to first screenful of TTLs (s)':<44}{app['first']:>12.3f}{raw_first:>12.3f}{app['first'] / raw_first:>8.2f}")
-    print(f"{'  of which: TTL data in hand (not painted)':<44}{app['first_data']:>12.3f}{raw_first:>12.3f}{app['first_data'] / raw_first:>8.2f}")
+    print(
+        f"{'time to first screenful of TTLs (s)':<44}{app['first']:>12.3f}{raw_first:>12.3f}{app['first'] / raw_first:>8.2f}"
+    )
+    print(
+        f"{'  of which: TTL data in hand (not painted)':<44}{app['first_data']:>12.3f}{raw_first:>12.3f}{app['first_data'] / raw_first:>8.2f}"
+    )
     print(f"{'time to all TTLs (s)':<44}{app['all']:>12.2f}{raw_all:>12.2f}{app['all'] / raw_all:>8.2f}")
-    print(f"{'  warm (R, view open): first screenful (s)':<44}{app['warm_first']:>12.3f}{raw_first:>12.3f}{app['warm_first'] / raw_first:>8.2f}")
-    print(f"{'  warm (R, view open): all TTLs (s)':<44}{app['warm_all']:>12.2f}{raw_all:>12.2f}{app['warm_all'] / raw_all:>8.2f}")
-    print(f"{'  plain refresh (r): all TTLs known (s)':<44}{app['plain_all']:>12.2f}{raw_all:>12.2f}{app['plain_all'] / raw_all:>8.2f}")
+    print(
+        f"{'  warm (R, view open): first screenful (s)':<44}{app['warm_first']:>12.3f}{raw_first:>12.3f}{app['warm_first'] / raw_first:>8.2f}"
+    )
+    print(
+        f"{'  warm (R, view open): all TTLs (s)':<44}{app['warm_all']:>12.2f}{raw_all:>12.2f}{app['warm_all'] / raw_all:>8.2f}"
+    )
+    print(
+        f"{'  plain refresh (r): all TTLs known (s)':<44}{app['plain_all']:>12.2f}{raw_all:>12.2f}{app['plain_all'] / raw_all:>8.2f}"
+    )
     naive_cpu = min(1.0, naive_tick)  # one tick per second: CPU per second, capped at one core
-    print(f"{'idle CPU while ticking (% of one core)':<44}{app['cpu'] * 100:>11.1f}%{naive_cpu * 100:>11.1f}%{app['cpu'] / naive_cpu:>8.3f}")
+    print(
+        f"{'idle CPU while ticking (% of one core)':<44}{app['cpu'] * 100:>11.1f}%{naive_cpu * 100:>11.1f}%{app['cpu'] / naive_cpu:>8.3f}"
+    )
     print()
-    print(f"  rows with a TTL in the dashboard: {int(app['rows']):,}; lines rendered per second while idle: {app['lines_per_tick']:.0f}")
+    print(
+        f"  rows with a TTL in the dashboard: {int(app['rows']):,}; lines rendered per second while idle: {app['lines_per_tick']:.0f}"
+    )
     print(f"  plain refresh looked up {int(app['plain_lookups'])} lease(s) again (only unknown or expired ones)")
-    print(f"  first screenful = view opened (ctrl+l) -> every lease row on screen painted with its TTL;")
-    print(f"  it includes building the view (compose, CSS, mount, first layout), which competes with the look-ups")
+    print("  first screenful = view opened (ctrl+l) -> every lease row on screen painted with its TTL;")
+    print("  it includes building the view (compose, CSS, mount, first layout), which competes with the look-ups")
     print(f"  naive DataTable baseline: {naive_tick * 1000:.0f} ms CPU per tick updating {len(ids):,} TTL cells")
-    print(f"  targets: first screenful <= 0.3 s -> {'met' if app['first'] <= 0.3 else 'MISSED'}; "
-          f"idle CPU <= 5% -> {'met' if app['cpu'] <= 0.05 else 'MISSED'}")
+    print(
+        f"  targets: first screenful <= 0.3 s -> {'met' if app['first'] <= 0.3 else 'MISSED'}; "
+        f"idle CPU <= 5% -> {'met' if app['cpu'] <= 0.05 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

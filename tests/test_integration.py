@@ -7,7 +7,7 @@ import pytest
 from lease_fixtures import *  # noqa: F401,F403 - lease_db, db_role fixtures
 
 from tests.helpers import app_for, wait_for, wait_ready
-from vault_tui.screens.modals import QuitLeasesScreen
+from vault_tui.views.leases.dialogs import QuitLeasesScreen
 from vault_tui.views.secrets.tree import PathTree
 
 
@@ -21,27 +21,38 @@ def _lease_alive(client: hvac.Client, lease_id: str) -> bool:
 
 @pytest.mark.parametrize("answer, alive", [("revoke", False), ("keep", True)])
 async def test_generate_from_tree_then_quit_offers_revoke(settings, root_client, lease_db, db_role, answer, alive):
-    from vault_tui.views.leases.screen import GenerateCredsScreen
+    from vault_tui.views.leases.dialogs import GenerateCredsScreen
 
     app = app_for(settings, initial_path=f"{lease_db}/")
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_ready(pilot)
         tree = app.screen.query_one(PathTree)
-        await wait_for(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
-                       and tree.cursor_node.data.mount is not None and tree.cursor_node.data.mount.name == lease_db,
-                       what="database mount selected")
+        await wait_for(
+            pilot,
+            lambda: (
+                tree.cursor_node is not None
+                and tree.cursor_node.data is not None
+                and tree.cursor_node.data.mount is not None
+                and tree.cursor_node.data.mount.name == lease_db
+            ),
+            what="database mount selected",
+        )
         tree.focus()
         await pilot.press("g")
-        picker = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, GenerateCredsScreen) else None,
-                                what="role picker from the tree")
+        picker = await wait_for(
+            pilot,
+            lambda: app.screen if isinstance(app.screen, GenerateCredsScreen) else None,
+            what="role picker from the tree",
+        )
         picker.dismiss((lease_db, db_role))
         leases = app.view_screen("leases")
         await wait_for(pilot, lambda: leases.issued, what="credentials issued")
         lease_id = next(iter(leases.issued))
         assert _lease_alive(root_client, lease_id)
         await pilot.press("ctrl+q")
-        prompt = await wait_for(pilot, lambda: app.screen if isinstance(app.screen, QuitLeasesScreen) else None,
-                                what="quit prompt")
+        prompt = await wait_for(
+            pilot, lambda: app.screen if isinstance(app.screen, QuitLeasesScreen) else None, what="quit prompt"
+        )
         assert lease_id in prompt.lease_ids
         await pilot.click(f"#{answer}")
         await wait_for(pilot, lambda: not app.is_running, what="app exit")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
@@ -25,10 +25,12 @@ from vault_tui.views.leases.model import (
     ttl_level,
 )
 
-T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
-def lease(lease_id: str, ttl: float | None = 3600, *, issued: float = -60, renewable: bool = True, renewed=None) -> Lease:
+def lease(
+    lease_id: str, ttl: float | None = 3600, *, issued: float = -60, renewable: bool = True, renewed=None
+) -> Lease:
     return Lease(
         id=lease_id,
         issue_time=T0 + timedelta(seconds=issued),
@@ -42,8 +44,16 @@ def lease(lease_id: str, ttl: float | None = 3600, *, issued: float = -60, renew
 
 @pytest.mark.parametrize(
     "seconds,text",
-    [(None, "never"), (0, "expired"), (-5, "expired"), (0.4, "0s"), (59, "59s"), (60, "1m00s"),
-     (3725, "1h02m05s"), (90061, "1d01h01m")],
+    [
+        (None, "never"),
+        (0, "expired"),
+        (-5, "expired"),
+        (0.4, "0s"),
+        (59, "59s"),
+        (60, "1m00s"),
+        (3725, "1h02m05s"),
+        (90061, "1d01h01m"),
+    ],
 )
 def test_format_ttl(seconds, text):
     assert format_ttl(seconds) == text
@@ -73,7 +83,7 @@ def test_rows_grouped_with_counts_and_compressed_chains():
     store = LeaseStore()
     store.set_listing(["db/creds/ro/a", "db/creds/ro/b", "db/creds/rw/c", "auth/token/create/t"])
     rows = store.rows()
-    groups = [(r.key, r.label, r.count, r.depth) for r in rows if r.is_group]
+    groups = [(r.key, r.label, r.total, r.depth) for r in rows if r.is_group]
     assert groups == [
         ("auth/token/create/", "auth/token/create/", 1, 0),
         ("db/creds/", "db/creds/", 3, 0),
@@ -154,7 +164,7 @@ async def test_keepalive_renews_short_lease_past_its_original_expiry(gateway, le
     task = asyncio.create_task(keep.run())
     try:
         deadline = first.expire_time + timedelta(seconds=3)
-        while datetime.now(timezone.utc) < deadline:
+        while datetime.now(UTC) < deadline:
             await asyncio.sleep(0.25)
     finally:
         task.cancel()

@@ -2,55 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import hvac
 import pytest
 from conftest import unique
 from lease_fixtures import *  # noqa: F401,F403 - fixtures
-from lease_fixtures import make_db_role, pg_role_exists
+from lease_fixtures import lease_app, line_text, make_db_role, open_dashboard, pg_role_exists, refreshed
 from textual.app import App, ComposeResult
 
-from tests.helpers import wait_for, wait_ready
-from vault_tui.app import make_app
-from vault_tui.config import AppConfig
+from tests.helpers import wait_for
 from vault_tui.vault import leases as api
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.leases import Lease
+from vault_tui.views import leases as leases_view
+from vault_tui.views.leases.dialogs import GenerateCredsScreen
 from vault_tui.views.leases.model import LeaseStore
-from vault_tui.views.leases.screen import GenerateCredsScreen, LeasesScreen
 from vault_tui.views.leases.table import LeaseTable
 
 
-def lease_app(settings: ConnectionSettings, **config):
-    config.setdefault("lease_refresh_seconds", 0)  # polls only when a test asks
-    return make_app(AppConfig(connection=settings, initial_view="leases", **config), tick=False)
-
-
-async def open_dashboard(pilot) -> LeasesScreen:
-    app = pilot.app
-    await wait_ready(pilot)
-    await wait_for(pilot, lambda: isinstance(app.screen, LeasesScreen), what="lease screen")
-    screen = app.screen
-    await wait_for(pilot, lambda: screen.refresh_count > 0, what="first refresh")
-    return screen
-
-
-async def refreshed(pilot, screen: LeasesScreen, force: bool = False) -> None:
-    count = screen.refresh_count
-    screen.action_refresh(force)
-    await wait_for(pilot, lambda: screen.refresh_count > count, what="refresh")
-
-
-def line_text(table: LeaseTable, lease_id: str) -> str:
-    index = table.row_index(lease_id)
-    assert index is not None, f"{lease_id} not in the table"
-    table.scroll_to(y=max(0, index - 2), animate=False, immediate=True)
-    y = index - int(table.scroll_offset.y) + 1
-    return table.render_line(y).text
-
-
-async def test_dashboard_lists_db_token_and_userpass_leases(settings, bao, root_client, lease_db, db_role, userpass_mount):
+async def test_dashboard_lists_db_token_and_userpass_leases(
+    settings, bao, root_client, lease_db, db_role, userpass_mount
+):
     creds = [root_client.read(f"{lease_db}/creds/{db_role}") for _ in range(2)]
     token_role = unique("tr")
     root_client.write(f"auth/token/roles/{token_role}", allowed_policies="default", token_ttl="1h")
@@ -69,7 +43,7 @@ async def test_dashboard_lists_db_token_and_userpass_leases(settings, bao, root_
         assert len(token_ids) == 1 and len(userpass_ids) == 1
         # Grouped by prefix with counts.
         group = next(r for r in table.rows if r.is_group and r.key == f"{lease_db}/creds/{db_role}/")
-        assert group.count == 2
+        assert group.total == 2
         # Rows show a TTL; auth leases say not renewable.
         assert "59m" in line_text(table, creds[0]["lease_id"])
         assert line_text(table, token_ids[0]).rstrip().endswith("no")
@@ -105,7 +79,7 @@ async def test_second_refresh_does_not_re_look_up_known_leases(settings, root_cl
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_dashboard(pilot)
         await refreshed(pilot, screen)
-        soon = datetime.now(timezone.utc) + timedelta(seconds=30)
+        soon = datetime.now(UTC) + timedelta(seconds=30)
         # Leases whose expiry is known (and still ahead) were not looked up again.
         stable = {i for i, lease in screen.store.known.items() if lease.expire_time is None or lease.expire_time > soon}
         assert stable and not (screen.last_looked_up & stable)
@@ -122,9 +96,11 @@ async def test_renew_from_the_ui_changes_expiry(settings, root_client, lease_db)
         old = screen.store.known[lease_id].expire_time
         assert screen.table.move_to(lease_id)
         await pilot.press("n")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PromptScreen", what="prompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RenewDialog", what="prompt")
         await pilot.press(*"30m", "enter")
-        await wait_for(pilot, lambda: screen.store.known[lease_id].expire_time > old + timedelta(minutes=20), what="renewed")
+        await wait_for(
+            pilot, lambda: screen.store.known[lease_id].expire_time > old + timedelta(minutes=20), what="renewed"
+        )
         assert screen.store.known[lease_id].last_renewal is not None
         assert "29m" in line_text(screen.table, lease_id) or "30m" in line_text(screen.table, lease_id)
 
@@ -193,7 +169,7 @@ async def test_generate_credentials_masked_copy_and_session_leases(settings, roo
         await wait_for(pilot, lambda: isinstance(app.screen, GenerateCredsScreen), what="generate modal")
         await pilot.press(*f"{lease_db}/creds/{db_role}", "enter")
         await wait_for(pilot, lambda: screen.issued, what="credentials")
-        (lease_id, creds), = screen.issued.items()
+        ((lease_id, creds),) = screen.issued.items()
         assert lease_id in screen.store and screen.table.current_lease_id == lease_id
         shown = str(screen.query_one("#lease-creds").render())
         assert creds.password not in shown and creds.username not in shown and "••••" in shown
@@ -217,9 +193,7 @@ async def test_keepalive_from_the_ui_renews_past_original_expiry(settings, root_
         screen.table.move_to(lease_id)
         await pilot.press("K")
         assert lease_id in screen.keepalive
-        await wait_for(
-            pilot, lambda: datetime.now(timezone.utc) > first + timedelta(seconds=3), timeout=15, what="time"
-        )
+        await wait_for(pilot, lambda: datetime.now(UTC) > first + timedelta(seconds=3), timeout=15, what="time")
         assert api.lookup_lease(app.gateway, lease_id).expire_time > first
         assert screen.store.known[lease_id].expire_time > first
         assert any("keep-alive renewed" in line for line in screen.activity)
@@ -255,7 +229,7 @@ async def test_revoked_elsewhere_row_updates_to_truth(settings, root_client, lea
         root_client.write("sys/leases/revoke", lease_id=lease_id, sync=True)
         screen.table.move_to(lease_id)
         await pilot.press("n")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "PromptScreen", what="prompt")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "RenewDialog", what="prompt")
         await pilot.press("enter")
         await wait_for(pilot, lambda: lease_id not in screen.store, what="row removed")
         assert any("already gone" in line for line in screen.activity)
@@ -290,7 +264,7 @@ async def test_poll_waits_while_a_modal_is_open(settings):
 
 
 # -- the widget on its own: hostile ids and a snapshot ----------------------------------------------
-T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2030, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def fixed_store() -> LeaseStore:
@@ -304,16 +278,26 @@ def fixed_store() -> LeaseStore:
         ("pki/issue/web/6d:2f:aa:19", 86400 * 3, False),
     ]
     for lease_id, ttl, renewable in rows:
-        store.add(lease_id, Lease(
-            id=lease_id, issue_time=T0 - timedelta(minutes=10), expire_time=T0 + timedelta(seconds=ttl),
-            last_renewal=None, server_renewable=renewable, ttl=max(ttl, 0), looked_up_at=T0,
-        ))
+        store.add(
+            lease_id,
+            Lease(
+                id=lease_id,
+                issue_time=T0 - timedelta(minutes=10),
+                expire_time=T0 + timedelta(seconds=ttl),
+                last_renewal=None,
+                server_renewable=renewable,
+                ttl=max(ttl, 0),
+                looked_up_at=T0,
+            ),
+        )
     store.add("database/creds/readonly/pendingNotLookedUp")
     store.marked.add("database/creds/readonly/Kq7Lm2PzX0bW4yHa")
     return store
 
 
 class TableApp(App[None]):
+    CSS_PATH = str(Path(leases_view.__file__).parent / "leases.tcss")
+
     def compose(self) -> ComposeResult:
         table = LeaseTable(fixed_store(), warn_seconds=300, critical_seconds=60, id="t")
         table.now = T0

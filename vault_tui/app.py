@@ -74,6 +74,9 @@ class VaultApp(App[None]):
         Path(__file__).parent / "vault_tui.tcss",
         Path(__file__).parent / "screens" / "modals.tcss",
         Path(__file__).parent / "screens" / "signin.tcss",
+        # Read at start-up: opening the lease view then restyles nothing (Textual re-parses every
+        # stylesheet and restyles every widget of every screen when a screen brings a new one).
+        Path(__file__).parent / "views" / "leases" / "leases.tcss",
     ]
     TITLE = "vault-tui"
     COMMANDS = App.COMMANDS | {ViewCommands}

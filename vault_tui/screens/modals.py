@@ -264,40 +264,6 @@ class MessageScreen(Dialog[None]):
         self.dismiss(None)
 
 
-class QuitLeasesScreen(Dialog[str]):
-    """On quit: this session issued leases. Revoke them, keep them, or stay."""
-
-    AUTO_FOCUS = "#revoke"
-
-    BINDINGS = [Binding("escape", "stay", "Cancel", id="quit.cancel")]
-
-    def __init__(self, lease_ids: list[str]) -> None:
-        super().__init__()
-        self.lease_ids = lease_ids
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog -wide"):
-            yield Static(
-                Text(f"This session issued {len(self.lease_ids)} lease(s) that are still live.", style="bold"),
-                classes="dialog-title",
-            )
-            shown = "\n".join(f"  {visible(lease_id)}" for lease_id in self.lease_ids[:8])
-            more = f"\n  … and {len(self.lease_ids) - 8} more" if len(self.lease_ids) > 8 else ""
-            yield Static(Text(shown + more), classes="dialog-body")
-            yield Static(Text("Revoke them before quitting? (Revoke waits for the server: sync=true.)"))
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="stay")
-                yield Button("Quit, keep them", id="keep")
-                yield Button("Revoke and quit", id="revoke", variant="error")
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id or "stay")
-
-    def action_stay(self) -> None:
-        self.dismiss("stay")
-
-
 def describe_connect_error(error: VaultError, addr: str) -> tuple[str, str, str]:
     """(title, detail, hint) for the connection error screen."""
     if isinstance(error, Sealed):

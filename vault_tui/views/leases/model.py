@@ -11,8 +11,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from enum import Enum
-from typing import Any
+from enum import StrEnum
+from typing import Any, NamedTuple
 
 from ...timefmt import format_ttl as _format_ttl
 from ...vault.errors import VaultError
@@ -35,7 +35,7 @@ def format_time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%m-%d %H:%M:%S")
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     PENDING = "pending"  # not looked up yet
     OK = "ok"
     WARN = "warn"
@@ -64,7 +64,7 @@ def short_id(lease_id: str, keep: int = 10) -> str:
 
 
 # -- rows -------------------------------------------------------------------------------------
-class SortKey(str, Enum):
+class SortKey(StrEnum):
     TTL = "ttl"
     ISSUED = "issued"
     PREFIX = "prefix"
@@ -74,14 +74,16 @@ class SortKey(str, Enum):
         return order[(order.index(self) + 1) % len(order)]
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of the table: a group (prefix) heading or a lease."""
+class Row(NamedTuple):
+    """One line of the table: a group (prefix) heading or a lease.
+
+    Immutable, and a tuple rather than a frozen dataclass: a listing of 5,000 leases builds
+    5,000 rows at once, and a tuple is built about four times faster."""
 
     kind: str  # "group" | "lease"
     key: str  # the prefix (ending in '/') for a group, the lease id for a lease
     depth: int = 0
-    count: int = 0  # leases under a group
+    total: int = 0  # leases under a group
     label: str = ""  # group: the prefix segment(s) shown
     collapsed: bool = False
 
@@ -115,6 +117,7 @@ class LeaseStore:
         self.sort_key = SortKey.PREFIX
         self.grouped = True
         self.filter_text = ""
+        self.predicate: Callable[[str], bool] | None = None  # an audit filter (a count selected)
         self.version = 0  # bumps on every structural change
 
     # listing
@@ -198,12 +201,23 @@ class LeaseStore:
         return sorted(ids)
 
     def rows(self) -> list[Row]:
-        visible_ids = [i for i in self.ids if self.matches(i)]
+        if self.filter_text:
+            needle = self.filter_text.lower()
+            visible_ids = [i for i in self.ids if needle in i.lower()]
+        else:
+            visible_ids = list(self.ids)
+        if self.predicate is not None:
+            visible_ids = [i for i in visible_ids if self.predicate(i)]
         if not self.grouped:
             return [Row("lease", i) for i in self._sort_leases(visible_ids)]
         by_prefix: dict[str, list[str]] = {}
         for lease_id in visible_ids:
-            by_prefix.setdefault(lease_id.rpartition("/")[0], []).append(lease_id)
+            prefix = lease_id.rpartition("/")[0]
+            group = by_prefix.get(prefix)
+            if group is None:
+                by_prefix[prefix] = [lease_id]
+            else:
+                group.append(lease_id)
         root = _Node("")
         for prefix, ids in by_prefix.items():
             node = root
@@ -224,6 +238,7 @@ class LeaseStore:
     def _group_order(self, node: _Node) -> list[_Node]:
         children = list(node.children.values())
         if self.sort_key is SortKey.TTL:
+
             def soonest(n: _Node) -> tuple[datetime, str]:
                 best = datetime.max.replace(tzinfo=UTC)
                 for i in _all_ids(n):
@@ -242,7 +257,7 @@ class LeaseStore:
             current = child
             while len(current.children) == 1 and not current.leases:
                 current = next(iter(current.children.values()))
-            label = current.name[len(start):]
+            label = current.name[len(start) :]
             collapsed = current.name in self.collapsed
             out.append(Row("group", current.name, depth, current.count, label, collapsed))
             if collapsed:
@@ -315,9 +330,7 @@ class LookupQueue:
         return None
 
 
-def plan_lookups(
-    ids: Iterable[str], known: dict[str, Lease], now: datetime, *, force: bool = False
-) -> list[str]:
+def plan_lookups(ids: Iterable[str], known: dict[str, Lease], now: datetime, *, force: bool = False) -> list[str]:
     return [i for i in ids if needs_lookup(known.get(i), now, force=force)]
 
 
@@ -452,9 +465,7 @@ class KeepAlive:
         entry.failures = 0
         self._report(KeepAliveEvent("renewed", lease_id, fresh))
 
-    async def _renewal_failed(
-        self, lease_id: str, entry: Watched, error: VaultError | None, detail: str
-    ) -> None:
+    async def _renewal_failed(self, lease_id: str, entry: Watched, error: VaultError | None, detail: str) -> None:
         from ...vault import leases as api
 
         creds = entry.credentials
@@ -465,8 +476,13 @@ class KeepAlive:
                 entry.failures += 1
                 self.watched.pop(lease_id, None)
                 self._report(
-                    KeepAliveEvent("failed", lease_id, entry.lease, error=gen_error,
-                                   detail=f"{detail}; regenerating failed: {gen_error}")
+                    KeepAliveEvent(
+                        "failed",
+                        lease_id,
+                        entry.lease,
+                        error=gen_error,
+                        detail=f"{detail}; regenerating failed: {gen_error}",
+                    )
                 )
                 return
             self.watched.pop(lease_id, None)

@@ -9,6 +9,8 @@ the visible rows is repainted; the row list is rebuilt only when the structure c
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -32,12 +34,33 @@ FLAGS_W = 3
 MIN_LEASE_W = 22
 
 
+@lru_cache(maxsize=16384)
+def _shown_id(lease_id: str, keep: int) -> str:
+    """The lease column's text: the id's last segment, shortened, control characters shown."""
+    return visible(short_id(lease_id, keep=keep))
+
+
+@lru_cache(maxsize=16384)
+def _time_cell(value: datetime | None) -> str:
+    return _fit(format_time(value), TIME_W)
+
+
 def _fit(text: str, width: int, right: bool = False) -> str:
     if width <= 0:
         return ""
     if len(text) > width:
         return text[: max(0, width - 1)] + "…"
     return text.rjust(width) if right else text.ljust(width)
+
+
+class _Frame(NamedTuple):
+    """What every line of one render pass shares."""
+
+    width: int
+    lease_w: int
+    times: int
+    base: Style
+    styles: dict[str, Style]
 
 
 class LeaseTable(ScrollView, can_focus=True):
@@ -55,22 +78,8 @@ class LeaseTable(ScrollView, can_focus=True):
         "lease-table--error",
         "lease-table--marked",
         "lease-table--dim",
+        "lease-table--stale",
     }
-    DEFAULT_CSS = """
-    LeaseTable { background: $surface; scrollbar-gutter: stable; }
-    LeaseTable > .lease-table--header { text-style: bold; background: $panel; }
-    LeaseTable > .lease-table--cursor { background: $block-cursor-background 40%; }
-    LeaseTable:focus > .lease-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
-    LeaseTable > .lease-table--group { text-style: bold; color: $accent; }
-    LeaseTable > .lease-table--ok { color: $success; }
-    LeaseTable > .lease-table--warn { color: $warning; text-style: bold; }
-    LeaseTable > .lease-table--critical { color: $error; text-style: bold; }
-    LeaseTable > .lease-table--expired { color: $error; text-style: strike; }
-    LeaseTable > .lease-table--pending { color: $text-muted; }
-    LeaseTable > .lease-table--error { color: $error; }
-    LeaseTable > .lease-table--marked { color: $warning; text-style: bold; }
-    LeaseTable > .lease-table--dim { color: $text-muted; }
-    """
     BINDINGS = [
         Binding("up,k", "cursor_up", "Up", show=False, id="lease_table.up"),
         Binding("down,j", "cursor_down", "Down", show=False, id="lease_table.down"),
@@ -105,7 +114,7 @@ class LeaseTable(ScrollView, can_focus=True):
         warn_seconds: float = 300,
         critical_seconds: float = 60,
         name: str | None = None,
-        id: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's name
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -118,6 +127,19 @@ class LeaseTable(ScrollView, can_focus=True):
         self.built_version = -1  # store.version the rows were built from
         self._index: dict[str, int] = {}
         self.renders = 0  # lines rendered (for tests and the benchmark)
+        self._stale = False
+        self._frame: _Frame | None = None  # set while a batch of lines renders
+
+    @property
+    def stale(self) -> bool:
+        """What the rows show may be out of date (the server is away): the header says so."""
+        return self._stale
+
+    @stale.setter
+    def stale(self, value: bool) -> None:
+        if value != self._stale:
+            self._stale = value
+            self.refresh(Region(0, 0, self.size.width, 1))
 
     # -- structure ----------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -200,7 +222,16 @@ class LeaseTable(ScrollView, can_focus=True):
 
     def _layout(self) -> tuple[int, int]:
         """(lease column width, number of time columns shown: expires, issued, renewed)."""
-        width = self.scrollable_content_region.width or self.size.width
+        frame = self._frame
+        if frame is not None:
+            return frame.lease_w, frame.times
+        return self._compute_layout(self._width())
+
+    def _width(self) -> int:
+        return self.scrollable_content_region.width or self.size.width
+
+    @staticmethod
+    def _compute_layout(width: int) -> tuple[int, int]:
         fixed = MARK_W + TTL_W + 1 + RENEW_W + FLAGS_W
         times = 3
         while times > 1 and width - fixed - TIME_W * times < MIN_LEASE_W:
@@ -287,44 +318,64 @@ class LeaseTable(ScrollView, can_focus=True):
         self.refresh()
 
     # -- rendering ----------------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the lines in ``crop``: width, column layout and styles are worked out once for
+        the whole batch, not once per line."""
+        width = self._width()
+        lease_w, times = self._compute_layout(width)
+        self._frame = _Frame(width, lease_w, times, self.rich_style, {})
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"lease-table--{name}", partial=True)
+        frame = self._frame
+        if frame is None:
+            return self.get_component_rich_style(f"lease-table--{name}", partial=True)
+        style = frame.styles.get(name)
+        if style is None:
+            style = frame.styles[name] = self.get_component_rich_style(f"lease-table--{name}", partial=True)
+        return style
 
     def render_line(self, y: int) -> Strip:
         self.renders += 1
-        width = self.scrollable_content_region.width or self.size.width
-        base = self.rich_style
+        frame = self._frame
+        width = frame.width if frame is not None else self._width()
+        base = frame.base if frame is not None else self.rich_style
         if y == 0:
             return self._header(width, base)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
             return Strip.blank(width, base)
         row = self.rows[index]
-        strip = self._group_line(row, width) if row.is_group else self._lease_line(row, width)
+        segments = self._group_line(row, width) if row.is_group else self._lease_line(row, width)
         post = self._style("cursor") if index == self.cursor else None
-        return Strip(Segment.apply_style(strip, base, post), width)
+        return Strip(Segment.apply_style(segments, base, post), width)
 
     def _header(self, width: int, base: Style) -> Strip:
         lw, times = self._layout()
-        text = "  " + _fit("lease", lw) + _fit("TTL", TTL_W, right=True) + " "
+        style = base + self._style("header")
+        stale = " (stale)" if self._stale else ""
+        head = [Segment("  " + _fit("lease", lw - len(stale)), style)]
+        if stale:
+            head.append(Segment(stale, style + self._style("stale")))
+        text = _fit("TTL", TTL_W, right=True) + " "
         for title in ("expires", "issued", "renewed")[:times]:
             text += _fit(title, TIME_W)
         text += _fit("renew", RENEW_W) + _fit("", FLAGS_W)
-        style = base + self._style("header")
-        return Strip([Segment(_fit(text, width), style)], width)
+        head.append(Segment(text, style))
+        return Strip(head).crop_extend(0, width, style)
 
-    def _group_line(self, row: Row, width: int) -> Strip:
+    def _group_line(self, row: Row, width: int) -> list[Segment]:
         arrow = "▸ " if row.collapsed else "▾ "
         label = visible(row.label)
         indent = "  " * row.depth
-        count = f"  ({row.count:,} lease{'s' if row.count != 1 else ''})"
+        count = f"  ({row.total:,} lease{'s' if row.total != 1 else ''})"
         body = _fit(indent + arrow + label, max(1, width - len(count)))
-        return Strip(
-            [Segment(body, self._style("group")), Segment(_fit(count, width - len(body)), self._style("dim"))],
-            width,
-        )
+        return [Segment(body, self._style("group")), Segment(_fit(count, width - len(body)), self._style("dim"))]
 
-    def _lease_line(self, row: Row, width: int) -> Strip:
+    def _lease_line(self, row: Row, width: int) -> list[Segment]:
         lease_id = row.key
         lease = self.store.known.get(lease_id)
         error = self.store.errors.get(lease_id)
@@ -333,7 +384,7 @@ class LeaseTable(ScrollView, can_focus=True):
         segments.append(Segment("● " if marked else "  ", self._style("marked")))
         lw, times = self._layout()
         indent = "  " * row.depth
-        name = indent + visible(short_id(lease_id, keep=max(10, lw - len(indent) - 3)))
+        name = indent + _shown_id(lease_id, max(10, lw - len(indent) - 3))
         segments.append(Segment(_fit(name, lw)))
         if lease is None:
             ttl_text, level = ("error" if error else "…"), (Level.ERROR if error else Level.PENDING)
@@ -342,8 +393,13 @@ class LeaseTable(ScrollView, can_focus=True):
             ttl_text = format_ttl(remaining)
             level = ttl_level(remaining, self.warn_seconds, self.critical_seconds)
         level_style = {
-            Level.OK: "ok", Level.WARN: "warn", Level.CRITICAL: "critical", Level.EXPIRED: "expired",
-            Level.PENDING: "pending", Level.ERROR: "error", Level.NEVER: "dim",
+            Level.OK: "ok",
+            Level.WARN: "warn",
+            Level.CRITICAL: "critical",
+            Level.EXPIRED: "expired",
+            Level.PENDING: "pending",
+            Level.ERROR: "error",
+            Level.NEVER: "dim",
         }[level]
         segments.append(Segment(_fit(ttl_text, TTL_W, right=True), self._style(level_style)))
         segments.append(Segment(" "))
@@ -351,12 +407,13 @@ class LeaseTable(ScrollView, can_focus=True):
         if lease is not None:
             values = (lease.expire_time, lease.issue_time, lease.last_renewal)[:times]
             for index, value in enumerate(values):
-                segments.append(Segment(_fit(format_time(value), TIME_W), dim if index else None))
-            segments.append(Segment(_fit("yes" if lease.renewable else "no", RENEW_W), None if lease.renewable else dim))
+                segments.append(Segment(_time_cell(value), dim if index else None))
+            segments.append(
+                Segment(_fit("yes" if lease.renewable else "no", RENEW_W), None if lease.renewable else dim)
+            )
         else:
             text = _fit(visible(error) if error else "looking up…", TIME_W * times + RENEW_W)
             segments.append(Segment(text, self._style("error") if error else dim))
         flags = ("K" if lease_id in self.keepalive else " ") + ("★" if lease_id in self.session else " ")
         segments.append(Segment(_fit(flags, FLAGS_W), self._style("marked")))
-        strip = Strip(segments)
-        return strip.crop_extend(0, width, None)
+        return Segment.adjust_line_length(segments, width)
