@@ -37,6 +37,7 @@ from ...widgets.session_bar import SessionBar
 from ...worker import Call
 from . import render
 from .detail import SecretDetail
+from .follow import CursorFollower, input_waiting
 from .planner import parent_folder
 from .tree import NodeRef, PathTree
 from .writes import CreateExplained, TheirsRead, WriteDesk, WriteDone, WriteFailed
@@ -100,6 +101,8 @@ class SecretsScreen(Screen[None]):
         self.notes: dict[str, str] = {}  # full folder path -> a note for the pane when it shows that folder
         self._listed_for: tuple[str | None, str | None] | None = None  # (namespace, profile) of the tree
         self._fresh = False  # the next listing starts the tree afresh (another namespace or profile)
+        # The pane loads once the cursor rests (and no key is waiting to be handled).
+        self.follow: CursorFollower[NodeRef] = CursorFollower(self, self._show, busy=self._input_waiting)
 
     def compose(self) -> ComposeResult:
         yield SessionBar()
@@ -209,6 +212,16 @@ class SecretsScreen(Screen[None]):
         if ref == self._shown:
             return  # the same node again (a listing or a rebuild moved it): keep the pane as it is
         self._shown = ref
+        if ref.kind == "secret" and ref.mount is not None:
+            self.follow.moved(ref)
+        else:
+            self.follow.cancel()
+            self._show(ref)
+
+    def _input_waiting(self) -> bool:
+        return input_waiting(self.app, self.path_tree)
+
+    def _show(self, ref: NodeRef) -> None:
         detail = self.detail
         if ref.mount is None:
             detail.clear()
@@ -227,6 +240,7 @@ class SecretsScreen(Screen[None]):
         """``enter`` on a secret moves into the detail pane, where its keys act on it."""
         ref = event.node.data
         if ref is not None and ref.kind == "secret":
+            self.follow.flush()  # the pane shows this secret before the keys go to it
             tables = self.detail.query("#data-table")
             if tables:
                 tables.first().focus()

@@ -255,7 +255,7 @@ class PathTree(ViewTree[NodeRef]):
 
     def _node(self, mount: Mount, folder: str) -> TreeNode[NodeRef] | None:
         node = self._folder_nodes.get((mount.path, folder))
-        return node if node is not None and node.tree is self else None
+        return node if node is not None and self._tree_nodes.get(node._id) is node else None
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -314,12 +314,16 @@ class PathTree(ViewTree[NodeRef]):
         for key in keys:
             ref = self._ref_for(mount, folder, key)
             items.append((self.label_for(ref, key), ref, ref.kind == "folder"))
-        for child in self.add_many(node, items):
+        self._opened(mount, self.add_many(node, items))
+
+    def _opened(self, mount: Mount, children: list[TreeNode[NodeRef]]) -> None:
+        """New children: folders are known by path, and open again if they were open before a reload."""
+        for child in children:
             ref = child.data
             if ref is not None and ref.kind == "folder":
                 self._folder_nodes[(mount.path, ref.path)] = child
                 if (mount.path, ref.path) in self.index.expanded:
-                    child.expand()  # it was open before a reload: open it again
+                    child.expand()
 
     def _ref_for(self, mount: Mount, folder: str, key: str) -> NodeRef:
         hint = key.endswith("*") and key in self.index.granted.get((mount.path, folder), ())
@@ -363,19 +367,30 @@ class PathTree(ViewTree[NodeRef]):
         return child
 
     def _fill(self, node: TreeNode[NodeRef], mount: Mount, folder: str) -> None:
-        """Make ``node``'s children what the index says, keeping the nodes that stay (and the cursor)."""
+        """Make ``node``'s children what the index says, keeping the nodes that stay (and the cursor).
+        One pass and one re-layout, however many children (a refresh of a 30,000-key folder)."""
         keys = self.index.keys_under(mount.path, folder) or ()
         wanted = {folder + key: key for key in keys}
         existing: dict[str, TreeNode[NodeRef]] = {}
-        for child in list(node.children):
+        dropped: list[TreeNode[NodeRef]] = []
+        for child in node.children:
             ref = child.data
             if ref is None or ref.kind in PLACEHOLDERS or ref.path not in wanted:
-                child.remove()
+                dropped.append(child)
             else:
                 existing[ref.path] = child
-        previous: TreeNode[NodeRef] | None = None
+        order: list[TreeNode[NodeRef]] = []
+        made: list[TreeNode[NodeRef]] = []
         for path, key in wanted.items():
-            previous = existing.get(path) or self._add_key_node(node, mount, folder, key, after=previous)
+            kept = existing.get(path)
+            if kept is None:
+                ref = self._ref_for(mount, folder, key)
+                kept = self.make_node(node, self.label_for(ref, key), ref, ref.kind == "folder")
+                made.append(kept)
+            order.append(kept)
+        if dropped or made or any(a is not b for a, b in zip(order, node.children, strict=False)):
+            self.replace_children(node, order, dropped)
+        self._opened(mount, made)
         denied = (mount.path, folder) in self.index.denied
         if node.data is not None and node.data.kind == "folder":
             folder_label = self.label_for(node.data, _name(node.data.path))

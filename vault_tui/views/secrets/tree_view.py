@@ -70,19 +70,34 @@ class ViewTree(Tree[T]):
             return label  # already one line: no split (it is most of the cost of adding a node)
         return super().process_label(label)
 
+    def make_node(self, parent: TreeNode[T], label: Text, data: T, allow_expand: bool) -> TreeNode[T]:
+        """A node for ``parent`` that is not placed yet (see :meth:`replace_children`)."""
+        node = self._add_node(parent, self.process_label(label), data)
+        node._allow_expand = allow_expand
+        return node
+
     def add_many(self, parent: TreeNode[T], items: Iterable[tuple[Text, T, bool]]) -> list[TreeNode[T]]:
         """Append children ``(label, data, allow_expand)`` to ``parent`` with one invalidation."""
-        made: list[TreeNode[T]] = []
-        add = self._add_node
-        for label, data, allow_expand in items:
-            node = add(parent, self.process_label(label), data)
-            node._allow_expand = allow_expand
-            made.append(node)
+        made = [self.make_node(parent, label, data, allow_expand) for label, data, allow_expand in items]
         if made:
             parent._children.extend(made)
             parent._updates += 1
             self._invalidate()
         return made
+
+    def replace_children(
+        self, parent: TreeNode[T], children: list[TreeNode[T]], removed: Iterable[TreeNode[T]] = ()
+    ) -> None:
+        """Make ``children`` (existing or :meth:`make_node` nodes) the children of ``parent``, in
+        order, forgetting ``removed`` and everything below them; one invalidation."""
+        stack = list(removed)
+        while stack:
+            gone = stack.pop()
+            self._tree_nodes.pop(gone._id, None)
+            stack.extend(gone._children)
+        parent._children[:] = children
+        parent._updates += 1
+        self._invalidate()
 
     def node_set_key(self) -> tuple[int, int, int]:
         """Changes whenever a node is added or removed (not when one opens or closes)."""
