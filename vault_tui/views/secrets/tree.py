@@ -103,6 +103,13 @@ class PathTree(ViewTree[NodeRef]):
         last: bool
 
     @dataclass
+    class FolderRefreshed(Message):
+        """The user refreshed a folder (``r``): whoever keeps an index of it lists it again too."""
+
+        mount: Mount
+        folder: str
+
+    @dataclass
     class ListFailed(Message):
         mount: Mount
         folder: str
@@ -476,6 +483,7 @@ class PathTree(ViewTree[NodeRef]):
             if inside and below.tree is self and below.is_expanded:
                 self.load_folder(below)
         self.notify(f"Refreshing {visible(ref.full_path)}", markup=False, timeout=2)
+        self.post_message(self.FolderRefreshed(ref.mount, ref.path))
 
     def refresh_folder(self, mount: Mount, folder: str) -> None:
         """List a folder again (after a write), keeping its nodes and the cursor where they are."""
