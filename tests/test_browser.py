@@ -73,13 +73,14 @@ async def test_filter_shows_only_matching_loaded_paths(settings, root_client, kv
         await pilot.press("slash")
         await pilot.press(*"two")
         await pilot.pause()
-        paths = [n.data.full_path for n in _walk(tree.root) if n.data is not None]
+        # What is on screen (the filter hides nodes; it never removes them).
+        paths = [line.node.data.full_path for line in tree._tree_lines if line.node.data is not None]
         assert f"{kv2_mount}/beta/two" in paths
         assert f"{kv2_mount}/gamma" not in paths
         assert f"{kv2_mount}/alpha/" not in paths
         await pilot.press("escape")
         await pilot.pause()
-        paths = [n.data.full_path for n in _walk(tree.root) if n.data is not None]
+        paths = [line.node.data.full_path for line in tree._tree_lines if line.node.data is not None]
         assert f"{kv2_mount}/gamma" in paths
 
 

@@ -161,6 +161,12 @@ class AppConfig:
     profile: str | None = None
     demo: bool = False
     demo_notes: tuple[str, ...] = ()
+    # The path index of the secrets view (search, go-to-path completion): build it for every KV
+    # mount as soon as the mounts are listed (else the first time a search needs it), with this
+    # many LIST requests in flight where the server has no SCAN. Never for a use-limited token.
+    index_at_connect: bool = False  # [settings] index_at_connect
+    profile_index_at_connect: bool | None = None  # the profile's index_at_connect (wins when set)
+    index_concurrency: int = 16
     # seconds before a copied value is cleared from the clipboard
     clipboard_clear_seconds: float = 30.0
     # lease dashboard
@@ -202,6 +208,11 @@ class AppConfig:
             self.addrs = (self.connection.addr,)
         if not self.token_source:
             self.token_source = "given" if self.connection.token else TOKEN_NONE
+
+    @property
+    def indexes_at_connect(self) -> bool:
+        """Build the search index of every KV mount at connect (the profile's say, else [settings])."""
+        return self.index_at_connect if self.profile_index_at_connect is None else self.profile_index_at_connect
 
     def with_connection(self, connection: ConnectionSettings) -> AppConfig:
         return replace(self, connection=connection)

@@ -88,7 +88,7 @@ CONFIG_ENV = "VAULT_TUI_CONFIG"
 
 PROFILE_KEYS = {
     "addr", "addrs", "namespace", "default_view", "read_only", "auth", "tls", "description",
-    "timeout", "max_retries", "proxy",
+    "timeout", "max_retries", "proxy", "index_at_connect",
 }
 AUTH_KEYS = {"method", "mount", "role", "username", "jwt_path"}
 TLS_KEYS = {"ca_cert", "ca_path", "client_cert", "client_key", "skip_verify", "server_name"}
@@ -100,11 +100,13 @@ SETTINGS = {
     "lease_critical_seconds": (int, 0),
     "lease_refresh_seconds": (float, 1.0),
     "idle_lock_minutes": (float, 0.0),
+    "index_concurrency": (int, 1),  # LIST requests in flight while indexing a mount without SCAN
 }
 # [settings] that are true/false
 BOOL_SETTINGS = {
     "idle_lock_sign_in",  # after the idle lock, sign in again (not just a key press)
     "trail",  # keep the operator's trail of changes (default true)
+    "index_at_connect",  # index every KV mount for search as soon as the mounts are listed
 }
 SECRET_KEYS = {"token", "secret_id", "password", "jwt", "wrapped_secret_id", "client_token"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
@@ -161,6 +163,7 @@ class Profile:
     tls: TLSSettings = field(default_factory=TLSSettings)
     default_view: str | None = None
     read_only: bool | None = None
+    index_at_connect: bool | None = None  # else [settings] index_at_connect
     description: str = ""
     timeout: float | None = None
     max_retries: int | None = None
@@ -488,6 +491,7 @@ class _Validator:
             tls=self.tls(body.get("tls"), table + ("tls",)),
             default_view=view,
             read_only=self._bool(body, "read_only", table),
+            index_at_connect=self._bool(body, "index_at_connect", table),
             description=self._string(body, "description", table) or "",
             timeout=self._number(body, "timeout", table),
             max_retries=self._number(body, "max_retries", table),
@@ -608,6 +612,7 @@ def apply_profile(
         token_note=note,
         read_only=ro,
         initial_view=profile.default_view or config.initial_view,
+        profile_index_at_connect=profile.index_at_connect,
         profile=profile.name,
         auth_method=profile.auth.method,
         auth_mount=profile.auth.mount,

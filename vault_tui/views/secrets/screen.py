@@ -26,7 +26,6 @@ from textual.widgets import Input, Static, Tree
 from ...context import vault_app
 from ...messages import MountsLoaded, VaultFailed
 from ...safe import visible
-from ...screens.modals import PromptScreen
 from ...vault import policies
 from ...vault.errors import BadPath
 from ...vault.gateway import Gateway
@@ -37,6 +36,8 @@ from ...widgets.session_bar import SessionBar
 from ...worker import Call
 from . import render
 from .detail import SecretDetail
+from .finding import Finding, IndexStatus
+from .follow import CursorFollower, input_waiting
 from .planner import parent_folder
 from .tree import NodeRef, PathTree
 from .writes import CreateExplained, TheirsRead, WriteDesk, WriteDone, WriteFailed
@@ -82,6 +83,9 @@ class SecretsScreen(Screen[None]):
         Binding("R", "reload", "Reload mounts", show=False, id="browser.reload"),
         Binding("n", "new_secret", "New secret", id="browser.new"),
         Binding("o", "open_path", "Go to path", id="browser.open"),
+        Binding("ctrl+f", "find", "Find", id="browser.find"),
+        Binding("y", "copy_path", "Copy path", show=False, id="browser.copy_path"),
+        Binding("Y", "copy_command", "Copy kv command", show=False, id="browser.copy_command"),
         Binding("tab", "focus_next_pane", "Switch pane", show=False, id="browser.next_pane"),
         Binding("g", "generate_credentials", "Credentials", id="browser.generate"),
     ]
@@ -95,11 +99,14 @@ class SecretsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.writes = WriteDesk(self)
+        self.finding = Finding(self)  # search, the path index, go-to completion, y / Y
         self.acl: policies.ResultantAcl | None = None
         self._shown: NodeRef | None = None
         self.notes: dict[str, str] = {}  # full folder path -> a note for the pane when it shows that folder
         self._listed_for: tuple[str | None, str | None] | None = None  # (namespace, profile) of the tree
         self._fresh = False  # the next listing starts the tree afresh (another namespace or profile)
+        # The pane loads once the cursor rests (and no key is waiting to be handled).
+        self.follow: CursorFollower[NodeRef] = CursorFollower(self, self._show, busy=self._input_waiting)
 
     def compose(self) -> ComposeResult:
         yield SessionBar()
@@ -108,6 +115,7 @@ class SecretsScreen(Screen[None]):
             with Vertical(id="tree-pane"):
                 yield Input(placeholder="filter loaded paths…", id="tree-filter")
                 yield PathTree(id="paths")
+                yield IndexStatus()
             yield SecretDetail(id="detail")
         yield KeysFooter()
 
@@ -134,6 +142,7 @@ class SecretsScreen(Screen[None]):
         the user keeps their place; after a namespace or profile switch the tree starts afresh."""
         if self._listed_for is not None and self._listed_for != self._where():
             self._fresh = True
+        self.finding.reloaded()
         worker = vault_app(self).worker
         worker.submit(Call(Gateway.mounts), to=self, done=MountsLoaded, action="listing mounts", key="browser:mounts")
         worker.submit(
@@ -158,6 +167,7 @@ class SecretsScreen(Screen[None]):
         tree.loading = False
         tree.set_mounts(message.mounts, keep_place=place is not None)
         tree.set_acl(self.acl)
+        self.finding.mounts_listed(message.mounts)
         if place is None or self.focused is None:
             tree.focus()  # the first listing; a reload leaves the focus where the user has it
         initial = vault_app(self).config.initial_path
@@ -196,6 +206,7 @@ class SecretsScreen(Screen[None]):
         message.stop()
         self.acl = message.acl
         self.path_tree.set_acl(message.acl)
+        self.finding.acl_loaded(message.acl)
         self.refresh_bindings()
 
     # -- selection ---------------------------------------------------------------------------------
@@ -209,6 +220,16 @@ class SecretsScreen(Screen[None]):
         if ref == self._shown:
             return  # the same node again (a listing or a rebuild moved it): keep the pane as it is
         self._shown = ref
+        if ref.kind == "secret" and ref.mount is not None:
+            self.follow.moved(ref)
+        else:
+            self.follow.cancel()
+            self._show(ref)
+
+    def _input_waiting(self) -> bool:
+        return input_waiting(self.app, self.path_tree)
+
+    def _show(self, ref: NodeRef) -> None:
         detail = self.detail
         if ref.mount is None:
             detail.clear()
@@ -222,11 +243,16 @@ class SecretsScreen(Screen[None]):
         else:
             detail.show_folder(ref.mount, ref.folder, note=self.notes.pop(ref.mount.path + ref.folder, ""))
 
+    @on(PathTree.FolderRefreshed)
+    def _folder_refreshed(self, message: PathTree.FolderRefreshed) -> None:
+        self.finding.refreshed(message.mount, message.folder)
+
     @on(Tree.NodeSelected, "#paths")
     def _selected(self, event: Tree.NodeSelected[NodeRef]) -> None:
         """``enter`` on a secret moves into the detail pane, where its keys act on it."""
         ref = event.node.data
         if ref is not None and ref.kind == "secret":
+            self.follow.flush()  # the pane shows this secret before the keys go to it
             tables = self.detail.query("#data-table")
             if tables:
                 tables.first().focus()
@@ -250,13 +276,19 @@ class SecretsScreen(Screen[None]):
         except BadPath as error:
             self.notify(f"Cannot open {where}: {visible(str(error))}", severity="warning", markup=False, timeout=10)
             return False
+        if not self.show_path(mount, inner):
+            self.notify(f"Cannot open {where}: the mount is not shown here.", severity="warning", markup=False)
+            return False
+        return True
+
+    def show_path(self, mount: Mount, inner: str) -> bool:
+        """Select ``inner`` of ``mount`` in the tree (its folders opened), clearing the filter."""
         box = self.query_one("#tree-filter", Input)
         if box.display:
             box.value = ""
             box.display = False
             self.path_tree.apply_filter("")
         if self.path_tree.reveal(mount, inner) is None:
-            self.notify(f"Cannot open {where}: the mount is not shown here.", severity="warning", markup=False)
             return False
         self.path_tree.focus()
         return True
@@ -270,7 +302,7 @@ class SecretsScreen(Screen[None]):
                 self.open_path(path)
 
         prompt = "A mount and a path (secret/app/db, or secret/data/app/db); its folders need not be listable."
-        self.app.push_screen(PromptScreen("Go to path", prompt, start, placeholder="secret/app/db"), callback=chosen)
+        self.app.push_screen(self.finding.prompt(start, prompt, "secret/app/db"), callback=chosen)
 
     def command_open(self, rest: str) -> None:
         """``:open PATH`` (``:open`` alone asks for the path)."""
@@ -279,8 +311,22 @@ class SecretsScreen(Screen[None]):
         else:
             self.action_open_path()
 
+    def command_find(self, rest: str) -> None:
+        """``:find TEXT``: the search panel with TEXT typed in."""
+        self.finding.open_search(rest.strip() or None)
+
+    def action_find(self) -> None:
+        self.finding.open_search()
+
+    def action_copy_path(self) -> None:
+        self.finding.copy_path()
+
+    def action_copy_command(self) -> None:
+        self.finding.copy_path(command=True)
+
     def palette_commands(self) -> list[tuple[str, Callable[[], Any], str]]:
         return [
+            ("Secrets: find (ctrl+f)", self.action_find, "Find a secret by any part of its path, or of its keys"),
             (
                 "Secrets: go to path (o)",
                 self.action_open_path,
@@ -312,6 +358,8 @@ class SecretsScreen(Screen[None]):
             box.display = False
             tree.apply_filter("")
             tree.focus()
+        elif self.finding.cancel():
+            self.notify("Indexing stopped: search results are partial.", markup=False, timeout=4)
         elif not tree.has_focus:
             tree.focus()
 
@@ -436,6 +484,7 @@ class SecretsScreen(Screen[None]):
     def _write_done(self, message: WriteDone) -> None:
         message.stop()
         self.writes.done(message.job, message.result)
+        self.finding.after_write(message.job, message.result)
 
     @on(WriteFailed)
     def _write_failed(self, message: WriteFailed) -> None:

@@ -15,8 +15,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
@@ -34,10 +33,12 @@ from ...vault.errors import PermissionDenied, VaultError
 from ...vault.models import Mount
 from ...vault.policies import ResultantAcl, readable_under
 from ...worker import Call
+from .finder import TreeFilter
 from .render import NAME_LIMIT, shorten_middle
 from .tree_model import PathIndex, ancestors, granted_names
+from .tree_view import ViewTree
 
-CHUNK = 250  # children added per event-loop turn
+CHUNK = 1000  # children added per turn of the tree's queue (keys pressed meanwhile go in between)
 PLACEHOLDERS = frozenset({"loading", "denied", "empty", "error"})
 
 
@@ -63,7 +64,28 @@ def _name(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1] + ("/" if path.endswith("/") else "")
 
 
-class PathTree(Tree[NodeRef]):
+@dataclass
+class _Pending:
+    """Keys of a folder listing waiting to become nodes, a chunk at a time."""
+
+    node: TreeNode[NodeRef]
+    mount: Mount
+    folder: str
+    keys: list[str] = field(default_factory=list)
+    last: bool = False  # the listing is complete
+    scheduled: bool = False
+    started: bool = False
+
+
+@dataclass
+class _MountFilter:
+    """The tree filter of one mount: its shown paths and the nodes showing them."""
+
+    matcher: TreeFilter
+    nodes: dict[str, list[int]]
+
+
+class PathTree(ViewTree[NodeRef]):
     BINDINGS = [
         Binding("r", "refresh_node", "Refresh", id="tree.refresh"),
         Binding("right,l", "expand_node", "Open", show=False, id="tree.expand"),
@@ -79,6 +101,13 @@ class PathTree(Tree[NodeRef]):
         keys: tuple[str, ...]
         first: bool
         last: bool
+
+    @dataclass
+    class FolderRefreshed(Message):
+        """The user refreshed a folder (``r``): whoever keeps an index of it lists it again too."""
+
+        mount: Mount
+        folder: str
 
     @dataclass
     class ListFailed(Message):
@@ -107,7 +136,8 @@ class PathTree(Tree[NodeRef]):
         self.filter_text = ""
         self.acl: ResultantAcl | None = None
         self._folder_nodes: dict[tuple[str, str], TreeNode[NodeRef]] = {}
-        self._quiet: set[int] = set()  # nodes expanded by a filtered rebuild (not the user's doing)
+        self._pending: dict[tuple[str, str], _Pending] = {}
+        self._filters: tuple[tuple[int, int, int], dict[str, _MountFilter]] | None = None
         self._moving_to: TreeNode[NodeRef] | None = None  # where the cursor goes after the next refresh
         self._place: NodeRef | None = None  # the node the user was on when the filter started
         self.picked = False  # the user came into the filtered tree (its cursor is now their place)
@@ -150,6 +180,7 @@ class PathTree(Tree[NodeRef]):
             self.index.expanded = {key for key in old.expanded if key[0] in paths}
             self.index.pinned = {key for key in old.pinned if key[0] in paths}
         self._folder_nodes.clear()
+        self._pending.clear()
         self.clear()
         for mount in self.mounts:
             ref = NodeRef("mount", mount, "")
@@ -174,7 +205,7 @@ class PathTree(Tree[NodeRef]):
             if mount is not None:
                 self.index.granted[(mount_path, folder)] = self._granted(mount, folder)
                 node = self._folder_nodes.get((mount_path, folder))
-                if node is not None and not self.filter_text:
+                if node is not None:
                     self._fill(node, mount, folder)
 
     def _granted(self, mount: Mount, folder: str) -> tuple[str, ...]:
@@ -186,13 +217,10 @@ class PathTree(Tree[NodeRef]):
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded[NodeRef]) -> None:
         ref = event.node.data
-        if id(event.node) in self._quiet:
-            self._quiet.discard(id(event.node))
-            return
-        if ref is None or ref.kind not in ("mount", "folder") or ref.mount is None or self.filter_text:
+        if ref is None or ref.kind not in ("mount", "folder") or ref.mount is None:
             return
         if self._folder_nodes.get((ref.mount.path, ref.path)) is not event.node:
-            return  # a node of a tree rebuilt since (the filter changed)
+            return  # a node of a tree rebuilt since (new mounts)
         self.index.expanded.add((ref.mount.path, ref.path))
         known = self.index.is_loaded(ref.mount.path, ref.path) or (ref.mount.path, ref.path) in self.index.denied
         if not known and not self._is_loading(event.node):
@@ -201,7 +229,7 @@ class PathTree(Tree[NodeRef]):
     @on(Tree.NodeCollapsed)
     def _collapsed(self, event: Tree.NodeCollapsed[NodeRef]) -> None:
         ref = event.node.data
-        if ref is None or ref.mount is None or self.filter_text:
+        if ref is None or ref.mount is None:
             return
         if self._folder_nodes.get((ref.mount.path, ref.path)) is event.node:
             self.index.expanded.discard((ref.mount.path, ref.path))
@@ -234,36 +262,75 @@ class PathTree(Tree[NodeRef]):
 
     def _node(self, mount: Mount, folder: str) -> TreeNode[NodeRef] | None:
         node = self._folder_nodes.get((mount.path, folder))
-        return node if node is not None and node.tree is self else None
+        return node if node is not None and self._tree_nodes.get(node._id) is node else None
 
     @on(Loaded)
-    async def _loaded(self, message: Loaded) -> None:
+    def _loaded(self, message: Loaded) -> None:
         message.stop()
         mount, folder = message.mount, message.folder
-        # The index is the truth; the nodes are a view of it (they may be filtered away now).
+        key = (mount.path, folder)
+        # The index is the truth; the nodes are a view of it.
         if message.first:
             self.index.set_children(mount.path, folder, ())
-            self.index.granted.pop((mount.path, folder), None)
+            self.index.granted.pop(key, None)
+            self._pending.pop(key, None)  # a new listing: what an older one left to add is stale
         if message.keys:
             self.index.add_children(mount.path, folder, message.keys)
         node = self._node(mount, folder)
-        if node is not None and not self.filter_text:
-            progressive = not self._real_children(node)
-            if progressive and message.keys:
-                if self._is_loading(node) or message.first:
-                    node.remove_children()
-                await self._add_key_nodes(node, mount, folder, message.keys)
-            if message.last:
-                self._fill(node, mount, folder)
-        if message.last and self.filter_text:
-            self._rebuild()  # new keys may match the filter
+        if node is None:
+            return
+        pending = self._pending.get(key)
+        if pending is None:
+            if self._real_children(node):  # a refresh: the nodes stay until the listing is complete
+                if message.last:
+                    self._fill(node, mount, folder)
+                return
+            pending = self._pending[key] = _Pending(node, mount, folder)
+        pending.keys.extend(message.keys)
+        pending.last = pending.last or message.last
+        if not pending.scheduled:
+            self._drain(key)
 
-    async def _add_key_nodes(self, node: TreeNode[NodeRef], mount: Mount, folder: str, keys: tuple[str, ...]) -> None:
-        for start in range(0, len(keys), CHUNK):
-            for key in keys[start : start + CHUNK]:
-                self._add_key_node(node, mount, folder, key, append=True)
-            if start + CHUNK < len(keys):
-                await asyncio.sleep(0)
+    def _drain(self, key: tuple[str, str]) -> None:
+        """Add the next chunk of a listing's keys; the rest waits for the next turn of the queue,
+        so keys pressed meanwhile are handled in between (a 30,000-key folder never freezes)."""
+        pending = self._pending.get(key)
+        if pending is None:
+            return
+        pending.scheduled = False
+        node = pending.node
+        if node.tree is not self or self._folder_nodes.get(key) is not node:
+            del self._pending[key]
+            return
+        if pending.keys:
+            chunk, pending.keys = pending.keys[:CHUNK], pending.keys[CHUNK:]
+            if not pending.started:
+                pending.started = True
+                if node.children:
+                    node.remove_children()  # "loading…", or an old status line
+            self._add_key_nodes(node, pending.mount, pending.folder, chunk)
+        if pending.keys:
+            pending.scheduled = True
+            self.call_later(self._drain, key)
+        elif pending.last:
+            del self._pending[key]
+            self._fill(node, pending.mount, pending.folder)
+
+    def _add_key_nodes(self, node: TreeNode[NodeRef], mount: Mount, folder: str, keys: list[str]) -> None:
+        items = []
+        for key in keys:
+            ref = self._ref_for(mount, folder, key)
+            items.append((self.label_for(ref, key), ref, ref.kind == "folder"))
+        self._opened(mount, self.add_many(node, items))
+
+    def _opened(self, mount: Mount, children: list[TreeNode[NodeRef]]) -> None:
+        """New children: folders are known by path, and open again if they were open before a reload."""
+        for child in children:
+            ref = child.data
+            if ref is not None and ref.kind == "folder":
+                self._folder_nodes[(mount.path, ref.path)] = child
+                if (mount.path, ref.path) in self.index.expanded:
+                    child.expand()
 
     def _ref_for(self, mount: Mount, folder: str, key: str) -> NodeRef:
         hint = key.endswith("*") and key in self.index.granted.get((mount.path, folder), ())
@@ -300,26 +367,37 @@ class PathTree(Tree[NodeRef]):
         if ref.kind == "folder":
             child = node.add(self.label_for(ref, key), data=ref, allow_expand=True, **position)
             self._folder_nodes[(mount.path, ref.path)] = child
-            if (mount.path, ref.path) in self.index.expanded and not self.filter_text:
+            if (mount.path, ref.path) in self.index.expanded:
                 child.expand()  # it was open before a reload: open it again
         else:
             child = node.add_leaf(self.label_for(ref, key), data=ref, **position)
         return child
 
     def _fill(self, node: TreeNode[NodeRef], mount: Mount, folder: str) -> None:
-        """Make ``node``'s children what the index says, keeping the nodes that stay (and the cursor)."""
+        """Make ``node``'s children what the index says, keeping the nodes that stay (and the cursor).
+        One pass and one re-layout, however many children (a refresh of a 30,000-key folder)."""
         keys = self.index.keys_under(mount.path, folder) or ()
         wanted = {folder + key: key for key in keys}
         existing: dict[str, TreeNode[NodeRef]] = {}
-        for child in list(node.children):
+        dropped: list[TreeNode[NodeRef]] = []
+        for child in node.children:
             ref = child.data
             if ref is None or ref.kind in PLACEHOLDERS or ref.path not in wanted:
-                child.remove()
+                dropped.append(child)
             else:
                 existing[ref.path] = child
-        previous: TreeNode[NodeRef] | None = None
+        order: list[TreeNode[NodeRef]] = []
+        made: list[TreeNode[NodeRef]] = []
         for path, key in wanted.items():
-            previous = existing.get(path) or self._add_key_node(node, mount, folder, key, after=previous)
+            kept = existing.get(path)
+            if kept is None:
+                ref = self._ref_for(mount, folder, key)
+                kept = self.make_node(node, self.label_for(ref, key), ref, ref.kind == "folder")
+                made.append(kept)
+            order.append(kept)
+        if dropped or made or any(a is not b for a, b in zip(order, node.children, strict=False)):
+            self.replace_children(node, order, dropped)
+        self._opened(mount, made)
         denied = (mount.path, folder) in self.index.denied
         if node.data is not None and node.data.kind == "folder":
             folder_label = self.label_for(node.data, _name(node.data.path))
@@ -343,7 +421,7 @@ class PathTree(Tree[NodeRef]):
         else:
             self.post_message(VaultFailed(message.error, f"listing {mount.path}{folder}"))
         node = self._node(mount, folder)
-        if node is not None and not self.filter_text:
+        if node is not None:
             if denied:
                 self._fill(node, mount, folder)
             else:
@@ -405,6 +483,7 @@ class PathTree(Tree[NodeRef]):
             if inside and below.tree is self and below.is_expanded:
                 self.load_folder(below)
         self.notify(f"Refreshing {visible(ref.full_path)}", markup=False, timeout=2)
+        self.post_message(self.FolderRefreshed(ref.mount, ref.path))
 
     def refresh_folder(self, mount: Mount, folder: str) -> None:
         """List a folder again (after a write), keeping its nodes and the cursor where they are."""
@@ -466,8 +545,8 @@ class PathTree(Tree[NodeRef]):
 
     # -- filter -------------------------------------------------------------------------------
     def apply_filter(self, query: str) -> None:
-        """Show only known nodes matching ``query`` (and their ancestors); "" restores the tree as
-        the user left it, with the cursor on the same node."""
+        """Show only the nodes matching ``query`` (and their folders); "" shows the tree exactly as
+        it was, with the cursor on the user's node. The nodes themselves are never touched."""
         query = query.strip()
         if query == self.filter_text:
             return
@@ -476,7 +555,19 @@ class PathTree(Tree[NodeRef]):
             self.picked = False
         self._place = place
         self.filter_text = query
-        self._rebuild(place)
+        self.show_only(bool(query))
+        if query:
+            cursor = self.cursor_node
+            if cursor is not None:
+                self.call_after_refresh(self._scroll_to_cursor, cursor)
+            return
+        target = self._node_for_ref(place) if place is not None else None
+        if target is not None:
+            self.select_path_node(target, expand=False)
+
+    def _scroll_to_cursor(self, node: TreeNode[NodeRef]) -> None:
+        if self.cursor_node is node and node.line >= 0:
+            self.scroll_to_node(node, animate=False)
 
     def _user_place(self) -> NodeRef | None:
         """The node the user is on: the cursor, or (filtering, before they came into the filtered
@@ -484,64 +575,55 @@ class PathTree(Tree[NodeRef]):
         if self.filter_text and not self.picked:
             return self._place
         cursor = self._moving_to or self.cursor_node
-        return cursor.data if cursor is not None else None
+        if cursor is None:
+            return self._place if self.filter_text else None
+        return cursor.data
 
     def on_focus(self) -> None:
         if self.filter_text:
             self.picked = True
 
-    def _rebuild(self, cursor_ref: NodeRef | None = None) -> None:
-        if cursor_ref is None:
-            cursor_ref = self._user_place()
-        self.clear()
-        self._folder_nodes.clear()
-        query = self.filter_text
-        target: TreeNode[NodeRef] | None = None
-        for mount in self.mounts:
-            ref = NodeRef("mount", mount, "")
-            keep = self.index.matches(mount.path, query) if query else None
-            mount_matches = bool(query) and query.lower() in mount.path.lower()
-            if keep is not None and not keep and not mount_matches:
-                continue
-            if not mount.is_kv:
-                leaf = self.root.add_leaf(self.label_for(ref), data=ref)
-                target = leaf if cursor_ref == ref else target
-                continue
-            node = self.root.add(self.label_for(ref), data=ref, allow_expand=True)
-            self._folder_nodes[(mount.path, "")] = node
-            target = node if cursor_ref == ref else target
-            target = self._rebuild_folder(node, mount, "", keep, cursor_ref) or target
-            if query or (mount.path, "") in self.index.expanded:
-                self._expand_quietly(node, bool(query))
-        self.root.expand()
-        if target is not None:
-            self.select_path_node(target, expand=False)
-        else:
-            self._moving_to = None
+    def _node_for_ref(self, ref: NodeRef) -> TreeNode[NodeRef] | None:
+        if ref.mount is not None and ref.kind in ("mount", "folder"):
+            node = self._node(ref.mount, ref.path)
+            if node is not None:
+                return node
+        return next((node for node in self._tree_nodes.values() if node.data == ref and node is not self.root), None)
 
-    def _expand_quietly(self, node: TreeNode[NodeRef], quiet: bool) -> None:
-        if quiet:
-            self._quiet.add(id(node))
-        node.expand()
-
-    def _rebuild_folder(
-        self, node: TreeNode[NodeRef], mount: Mount, folder: str, keep: set[str] | None, cursor_ref: NodeRef | None
-    ) -> TreeNode[NodeRef] | None:
-        if keep is None:
-            self._fill(node, mount, folder)
-        else:
-            for key in self.index.keys_under(mount.path, folder) or ():
-                if folder + key in keep:
-                    self._add_key_node(node, mount, folder, key, append=True)
-        found = None
-        for child in node.children:
-            ref = child.data
-            if ref is None:
+    def _mount_filters(self) -> dict[str, _MountFilter]:
+        """One :class:`TreeFilter` per mount over the paths shown, rebuilt only when nodes change."""
+        key = self.node_set_key()
+        if self._filters is not None and self._filters[0] == key:
+            return self._filters[1]
+        paths: dict[str, dict[str, list[int]]] = {}
+        for node in self._tree_nodes.values():
+            ref = node.data
+            if ref is None or ref.mount is None or ref.kind not in ("folder", "secret", "hint"):
                 continue
-            if cursor_ref is not None and ref == cursor_ref:
-                found = child
-            if ref.kind == "folder":
-                found = self._rebuild_folder(child, mount, ref.path, keep, cursor_ref) or found
-                if keep is not None or (mount.path, ref.path) in self.index.expanded:
-                    self._expand_quietly(child, keep is not None)
-        return found
+            paths.setdefault(ref.mount.path, {}).setdefault(ref.path, []).append(node._id)
+        filters = {mount: _MountFilter(TreeFilter(nodes), nodes) for mount, nodes in paths.items()}
+        self._filters = (key, filters)
+        return filters
+
+    def kept_nodes(self) -> set[int]:
+        """The nodes whose path (inside its mount) contains the filter, and every mount whose own
+        path does; their folders are shown on the way."""
+        needle = self.filter_text.lower()
+        filters = self._mount_filters()
+        keep: set[int] = set()
+        for mount_node in self.root.children:
+            ref = mount_node.data
+            if ref is None or ref.mount is None:
+                continue
+            found = filters.get(ref.mount.path)
+            kept = 0
+            if found is not None:
+                nodes = found.nodes
+                for path in found.matcher.keep(self.filter_text):
+                    ids = nodes.get(path)
+                    if ids:
+                        keep.update(ids)
+                        kept += 1
+            if kept or needle in ref.mount.path.lower():
+                keep.add(mount_node._id)
+        return keep
