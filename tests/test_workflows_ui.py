@@ -456,10 +456,7 @@ async def test_move_a_folder_across_mounts(settings, root_client, new_mount, tmp
         await click(pilot, "#ok")
         preview = await dialog(pilot, app, PlanScreen)
         rows = plan_rows(preview)
-        assert [(r[0], r[1]) for r in rows] == [
-            (f"{source}/team/app/api", f"{target}/moved/app/api"),
-            (f"{source}/team/app/db", f"{target}/moved/app/db"),
-        ]
+        assert [(r[0], r[1]) for r in rows] == [("api", f"{target}/moved/app/api"), ("db", f"{target}/moved/app/db")]
         summary = str(preview.query_one(".workflow-summary").render())
         assert "History does not follow" in summary
         assert paths_on(root_client, target, "2") == []  # the preview wrote nothing
@@ -524,7 +521,7 @@ async def test_copy_onto_an_existing_secret_needs_overwrite(settings, root_clien
         fill(form, "#transfer-target", f"{target}/")  # a folder: the same name inside it
         await click(pilot, "#ok")
         preview = await dialog(pilot, app, PlanScreen)
-        assert "EXISTS at the target (v1)" in plan_rows(preview)[0][2]
+        assert plan_rows(preview)[0] == ["(the secret)", f"{target}/cfg", "EXISTS v1 · the data"]
         await click(pilot, "#confirm")
         assert "tick overwrite" in str(preview.query_one(".dialog-error").render())
         assert isinstance(app.screen, PlanScreen)

@@ -180,7 +180,7 @@ def name_list(names: Iterable[str], limit: int = NAME_LIMIT) -> str:
 
 
 def rel(relpath: str) -> str:
-    return relpath or "(the secret itself)"
+    return relpath or "(the secret)"
 
 
 def export_rows(preview: ExportPreview) -> list[tuple[str, str, str]]:
@@ -263,7 +263,7 @@ def apply_report(result: transfer.ApplyResult, target: KvLocation) -> str:
 
 
 def transfer_rows(plan: TransferPlan) -> list[tuple[str, str, str]]:
-    """(source, target, what is copied and what is in the way)."""
+    """(the path under the source, where it goes, what is copied and what is in the way)."""
     rows = []
     for item in plan.items:
         if not item.copyable:
@@ -273,9 +273,9 @@ def transfer_rows(plan: TransferPlan) -> list[tuple[str, str, str]]:
         else:
             what = "newest version" if plan.source.kind is EngineKind.KV2 else "the data"
         if item.target_exists:
-            version = f" (v{item.target_version})" if item.target_version else ""
-            what += f"; EXISTS at the target{version}"
-        rows.append((plan.source.mount + item.source, plan.target.mount + item.target, what))
+            version = f" v{item.target_version}" if item.target_version else ""
+            what = f"EXISTS{version} · {what}"
+        rows.append((rel(item.relpath), plan.target.mount + item.target, what))
     return rows
 
 

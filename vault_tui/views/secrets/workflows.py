@@ -383,13 +383,11 @@ class Workflows:
             PlanScreen(
                 f"{verb} {src.display} to {dst.display}?",
                 model.transfer_summary(plan),
-                ("From", "To", "What"),
+                ("Path", "To", "What"),
                 model.transfer_rows(plan),
                 confirm=f"{verb} {len(plan.items)}",
                 danger=move or bool(conflicts),
-                option=f"overwrite the {conflicts} that exist (checked against the versions seen now)"
-                if conflicts
-                else "",
+                option=f"overwrite the {conflicts} existing target(s), with check-and-set" if conflicts else "",
                 option_needed=f"{conflicts} target(s) exist: tick overwrite, or cancel and choose another place."
                 if conflicts
                 else "",
