@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Input
 
 from tests.conftest import unique, wait_kv2_ready
 from tests.helpers import app_for, screen_ready, wait_for, wait_ready
-from vault_tui.screens.modals import MessageScreen
+from vault_tui.screens.modals import MessageScreen, help_rows
 from vault_tui.vault import transfer
 from vault_tui.views.secrets import workflows
 from vault_tui.views.secrets.detail import SecretDetail
@@ -599,3 +599,44 @@ async def test_workflow_keys_say_why_when_the_node_does_not_fit(settings, root_c
         await pilot.press("dollar_sign")
         await wait_for(pilot, lambda: "Export .env: select a secret first" in notes(app), 30, "$ on a folder")
         assert isinstance(app.screen, SecretsScreen)
+        keys = {(key, words) for key, words, _id in help_rows(app.screen.active_bindings.values())}
+        for row in (("E", "Edit in $EDITOR"), ("X", "Export JSON"), ("I", "Import JSON"), ("y", "Copy to…")):
+            assert row in keys
+        assert {("M", "Move / rename"), ("f6", "Move / rename"), ("$", "Export .env")} <= keys
+
+
+async def test_a_move_stopped_with_escape_deletes_nothing_at_the_source(settings, root_client, new_mount, monkeypatch):
+    source, target = new_mount("2"), new_mount("2")
+    for name in ("a", "b", "c"):
+        put(root_client, source, "2", f"dir/{name}", {"k": name})
+    release = threading.Event()
+    original = transfer.run_transfer
+
+    def slow_transfer(gateway, plan, **kwargs):
+        progress = kwargs["on_progress"]
+
+        def on_progress(done, total):
+            release.wait(60)  # the user presses escape while the first path is copied
+            progress(done, total)
+
+        return original(gateway, plan, **{**kwargs, "on_progress": on_progress})
+
+    monkeypatch.setattr(transfer, "run_transfer", slow_transfer)
+    app = app_for(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        await go(pilot, app, f"{source}/dir/")
+        await pilot.press("M")
+        form = await dialog(pilot, app, TransferDialog)
+        fill(form, "#transfer-target", f"{target}/dir")
+        await click(pilot, "#ok")
+        await dialog(pilot, app, PlanScreen)
+        await click(pilot, "#confirm")
+        await dialog(pilot, app, ProgressScreen)
+        await pilot.press("escape")
+        release.set()
+        report = await dialog(pilot, app, MessageScreen)
+        text = " ".join(str(w.render()) for w in report.query("Static"))
+        assert "Stopped after 1 of 3" in text and "Nothing was deleted at the source" in text
+    assert paths_on(root_client, source, "2") == ["dir/a", "dir/b", "dir/c"]
+    assert paths_on(root_client, target, "2") == ["dir/a"]
