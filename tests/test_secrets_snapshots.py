@@ -91,7 +91,8 @@ async def opened(pilot) -> SecretDetail:
     await until(pilot, lambda: detail.secret is not None and detail.permissions is not None, "secret read")
     if detail.is_kv2:
         await until(pilot, lambda: detail.metadata is not None, "metadata read")
-    app.update_session(addr=ADDR, server=replace(app.session.server, address=ADDR))
+    app.connection.stop()  # no health check may put the real (random) address back afterwards
+    app.update_session(addr=ADDR, leader_addr=ADDR, server=replace(app.session.server, address=ADDR))
     await app.workers.wait_for_complete()
     await pilot.pause()
     return detail

@@ -189,6 +189,8 @@ class AppConfig:
     # with idle_lock_sign_in) is needed before secrets show again. 0 = never.
     idle_lock_minutes: float = 15.0
     idle_lock_sign_in: bool = False
+    # E in the secrets view opens the secret in $VISUAL / $EDITOR as "json" or "yaml".
+    editor_format: str = "json"
     # The operator's trail (vault_tui.trail): on by default; None = the user's state directory.
     trail: bool = True
     trail_path: str | None = None

@@ -108,6 +108,10 @@ BOOL_SETTINGS = {
     "trail",  # keep the operator's trail of changes (default true)
     "index_at_connect",  # index every KV mount for search as soon as the mounts are listed
 }
+# [settings] that take one of a few words
+CHOICE_SETTINGS = {
+    "editor_format": ("json", "yaml"),  # the format E (edit in $EDITOR) opens a secret in
+}
 SECRET_KEYS = {"token", "secret_id", "password", "jwt", "wrapped_secret_id", "client_token"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
@@ -266,7 +270,7 @@ class ProfilesConfig:
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     default_profile: str | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. "tree.refresh" = "f5"
-    settings: Mapping[str, float | bool] = field(default_factory=dict)
+    settings: Mapping[str, float | bool | str] = field(default_factory=dict)
 
     def apply_settings(self, config: AppConfig) -> AppConfig:
         """Copy the [keymap] and [settings] tables onto ``config``."""
@@ -387,18 +391,25 @@ class _Validator:
                 )
         return {str(k): str(v) for k, v in body.items()}
 
-    def settings(self, body: Any) -> dict[str, float | bool]:
+    def settings(self, body: Any) -> dict[str, float | bool | str]:
         if not isinstance(body, dict):
             raise self.fail("'settings' must be a table", (), "settings")
-        out: dict[str, float | bool] = {}
+        out: dict[str, float | bool | str] = {}
         for key, value in body.items():
+            if key in CHOICE_SETTINGS:
+                choices = CHOICE_SETTINGS[key]
+                if not isinstance(value, str) or value.strip().lower() not in choices:
+                    words = " or ".join(f'"{choice}"' for choice in choices)
+                    raise self.fail(f"{key} must be {words}", ("settings",), key)
+                out[key] = value.strip().lower()
+                continue
             if key in BOOL_SETTINGS:
                 if not isinstance(value, bool):
                     raise self.fail(f"{key} must be true or false", ("settings",), key)
                 out[key] = value
                 continue
             if key not in SETTINGS:
-                known = ", ".join(sorted([*SETTINGS, *BOOL_SETTINGS]))
+                known = ", ".join(sorted([*SETTINGS, *BOOL_SETTINGS, *CHOICE_SETTINGS]))
                 raise self.fail(f"unknown setting {key!r} (known: {known})", ("settings",), key)
             kind, minimum = SETTINGS[key]
             wrong_kind = kind is int and not isinstance(value, int)

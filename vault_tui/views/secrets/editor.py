@@ -31,6 +31,7 @@ from textual.widgets import Button, Checkbox, ContentSwitcher, DataTable, Input,
 from ...safe import is_unsafe, mask, safe_text, visible
 from ...screens.modals import ConfirmScreen, Dialog, MessageScreen
 from ...vault.diff import Change, diff_data
+from .masking import MaskedInput, masked_json
 from .planner import MetadataChange
 
 CSS_FILE = Path(__file__).parent / "secrets.tcss"
@@ -112,7 +113,7 @@ class KeyValueRows(VerticalScroll):
         key_input = Input(key, placeholder="key", classes="kv-key", select_on_focus=False)
         row = Horizontal(
             key_input,
-            Input(value, placeholder="value", password=self.masked, classes="kv-value", select_on_focus=False),
+            MaskedInput(value, placeholder="value", password=self.masked, classes="kv-value", select_on_focus=False),
             Button("✕", classes="kv-remove", tooltip="Remove this row"),
             classes="kv-row",
         )
@@ -225,8 +226,8 @@ class SecretEditorScreen(_FormDialog):
         # The field the user starts in (typing there appends to the folder of a new path).
         if path_editable:
             self._start_in = "#editor-path"
-        else:
-            self._start_in = "#editor-rows .kv-value" if self.mode == "rows" else "#editor-json"
+        else:  # masked raw JSON cannot be typed into before ctrl+r: start on Cancel (enter must not save)
+            self._start_in = "#editor-rows .kv-value" if self.mode == "rows" else "#editor-cancel"
 
     def on_mount(self) -> None:
         start = next(iter(self.query(self._start_in)), None)  # a query, not query_one: never raises
@@ -243,10 +244,13 @@ class SecretEditorScreen(_FormDialog):
                     yield Label("Path")
                     yield Input(self._path, id="editor-path", placeholder="folder/name", select_on_focus=False)
             yield Static(self._hint(), id="editor-mode", classes="editor-mode")
-            with ContentSwitcher(initial=f"editor-{self.mode}", id="editor-switcher"):
+            with ContentSwitcher(initial=self._panel(), id="editor-switcher"):
                 pairs = [(k, v) for k, v in self._data.items()] if self._rows_ok else []
                 yield KeyValueRows(pairs, masked=True, widget_id="editor-rows")
-                yield TextArea(to_json_text(self._data) if self._data else "{\n  \n}", id="editor-json", soft_wrap=True)
+                text = to_json_text(self._data) if self._data else "{\n  \n}"
+                yield TextArea(text, id="editor-json", soft_wrap=True)
+                with VerticalScroll(id="editor-masked", can_focus=False):
+                    yield Static(masked_json(text), id="editor-masked-json")
             yield Static("", id="editor-error", classes="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="editor-cancel")
@@ -254,14 +258,28 @@ class SecretEditorScreen(_FormDialog):
                     yield Button("Discard draft (ctrl+d)", id="editor-discard", variant="error")
                 yield Button("Save (ctrl+s)", id="editor-save", variant="primary")
 
-    def _hint(self) -> Text:
+    def _panel(self) -> str:
+        """The switcher's panel: rows, the JSON text, or the JSON with its values masked."""
         if self.mode == "rows":
-            hint = "Rows · F2 raw JSON · ctrl+n add row · ctrl+r " + ("reveal values" if self.masked else "mask values")
+            return "editor-rows"
+        return "editor-masked" if self.masked else "editor-json"
+
+    def _hint(self) -> Text:
+        reveal = "ctrl+r " + ("reveal values" if self.masked else "mask values")
+        if self.mode == "rows":
+            hint = f"Rows · F2 raw JSON · ctrl+n add row · {reveal}"
         elif self._rows_ok:
-            hint = "Raw JSON · F2 rows"
+            hint = f"Raw JSON · F2 rows · {reveal}" + (" (to edit)" if self.masked else "")
         else:
-            hint = "Raw JSON (nested values or control characters: rows mode is off)"
+            hint = f"Raw JSON (nested values or control characters: no rows) · {reveal}"
+            hint += " (to edit)" if self.masked else ""
         return Text(hint)
+
+    def _show_panel(self) -> None:
+        if self.mode == "json" and self.masked:
+            text = self.query_one("#editor-json", TextArea).text
+            self.query_one("#editor-masked-json", Static).update(masked_json(text))
+        self.query_one("#editor-switcher", ContentSwitcher).current = self._panel()
 
     def _show_mode(self) -> None:
         self.query_one("#editor-mode", Static).update(self._hint())
@@ -297,14 +315,19 @@ class SecretEditorScreen(_FormDialog):
             self.query_one("#editor-rows", KeyValueRows).set_pairs(list(data.items()))
             self.mode = "rows"
         self._rows_ok = self._rows_ok or self.mode == "rows"
-        self.query_one("#editor-switcher", ContentSwitcher).current = f"editor-{self.mode}"
+        self._show_panel()
         self._error("")
         self._show_mode()
 
     def action_reveal(self) -> None:
         self.masked = not self.masked
         self.query_one("#editor-rows", KeyValueRows).set_masked(self.masked)
+        self._show_panel()
         self._show_mode()
+        if self.mode == "json" and not self.masked:
+            self.query_one("#editor-json", TextArea).focus()
+        elif self.mode == "json" and isinstance(self.focused, TextArea):
+            self.query_one("#editor-cancel", Button).focus()  # the text area is hidden now
 
     def action_add_row(self) -> None:
         if self.mode == "rows":

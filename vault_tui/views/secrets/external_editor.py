@@ -79,7 +79,9 @@ def parse(text: str, fmt: str) -> dict[str, Any] | None:
     try:
         value = yaml.safe_load(body) if fmt == "yaml" else json.loads(body)
     except json.JSONDecodeError as error:
-        raise EditorParseError(f"not valid JSON: {error.msg} at line {error.lineno + _header_lines(text)}, column {error.colno}") from None
+        raise EditorParseError(
+            f"not valid JSON: {error.msg} at line {error.lineno + _header_lines(text)}, column {error.colno}"
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1 + _header_lines(text)}" if mark is not None else ""
@@ -136,7 +138,9 @@ def edit(
         for attempt in range(1, max_attempts + 1):
             status = run_editor(path)
             if status != 0:
-                return EditOutcome(None, f"the editor exited with status {status}: nothing was saved", attempt, tuple(problems))
+                return EditOutcome(
+                    None, f"the editor exited with status {status}: nothing was saved", attempt, tuple(problems)
+                )
             text = path.read_text(encoding="utf-8")
             if text == shown:
                 return EditOutcome(None, "no change", attempt, tuple(problems))

@@ -40,6 +40,8 @@ from .finding import Finding, IndexStatus
 from .follow import CursorFollower, input_waiting
 from .planner import parent_folder
 from .tree import NodeRef, PathTree
+from .workflows import ACTIONS as WORKFLOW_ACTIONS
+from .workflows import Workflows
 from .writes import CreateExplained, TheirsRead, WriteDesk, WriteDone, WriteFailed
 
 # Engines whose roles issue leased credentials at <mount>/creds/<role>.
@@ -88,6 +90,13 @@ class SecretsScreen(Screen[None]):
         Binding("Y", "copy_command", "Copy kv command", show=False, id="browser.copy_command"),
         Binding("tab", "focus_next_pane", "Switch pane", show=False, id="browser.next_pane"),
         Binding("g", "generate_credentials", "Credentials", id="browser.generate"),
+        # The workflows (workflows.py): hidden from the footer, listed by ? and the palette.
+        Binding("E", "edit_external", "Edit in $EDITOR", show=False, id="browser.edit_external"),
+        Binding("X", "export_subtree", "Export JSON", show=False, id="browser.export"),
+        Binding("I", "import_subtree", "Import JSON", show=False, id="browser.import"),
+        Binding("f5", "copy_secrets", "Copy to…", show=False, id="browser.copy"),
+        Binding("M,f6", "move_secrets", "Move / rename", show=False, id="browser.move"),
+        Binding("dollar_sign", "export_dotenv", "Export .env", key_display="$", show=False, id="browser.dotenv"),
     ]
 
     @dataclass
@@ -100,6 +109,7 @@ class SecretsScreen(Screen[None]):
         super().__init__()
         self.writes = WriteDesk(self)
         self.finding = Finding(self)  # search, the path index, go-to completion, y / Y
+        self.flows = Workflows(self)
         self.acl: policies.ResultantAcl | None = None
         self._shown: NodeRef | None = None
         self.notes: dict[str, str] = {}  # full folder path -> a note for the pane when it shows that folder
@@ -333,6 +343,7 @@ class SecretsScreen(Screen[None]):
                 "Open any secret or folder by its path, without listing",
             ),
             ("Secrets: new secret (n)", self.action_new_secret, "Create a secret in the folder under the cursor"),
+            *self.flows.palette_commands(),
         ]
 
     # -- filter --------------------------------------------------------------------------------------
@@ -407,7 +418,28 @@ class SecretsScreen(Screen[None]):
         else:
             tree.focus()
 
+    # -- workflows: E X I y M $ (workflows.py) ---------------------------------------------------
+    def action_edit_external(self) -> None:
+        self.flows.edit_external()
+
+    def action_export_subtree(self) -> None:
+        self.flows.export()
+
+    def action_import_subtree(self) -> None:
+        self.flows.import_into()
+
+    def action_copy_secrets(self) -> None:
+        self.flows.copy()
+
+    def action_move_secrets(self) -> None:
+        self.flows.move()
+
+    def action_export_dotenv(self) -> None:
+        self.flows.dotenv()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WORKFLOW_ACTIONS:
+            return self.flows.check_action(action)
         if action in ("new_secret", "generate_credentials") and vault_app(self).session.read_only:
             return False
         if action == "new_secret":
@@ -418,6 +450,8 @@ class SecretsScreen(Screen[None]):
         return True
 
     def refusal_reason(self, action: str) -> str | None:
+        if action in WORKFLOW_ACTIONS:
+            return self.flows.refusal_reason(action)
         if action == "new_secret":
             target = self._new_secret_target()
             return target if isinstance(target, str) else None
