@@ -67,11 +67,23 @@ def main(argv: list[str] | None = None) -> int:
         if any(b.needs_server for b in chosen):
             enable_kv2(server.addr, server.root_token, mount)
             took = seed(server.addr, server.root_token, mount, paths)
-            rows.append(Row(f"seeding {size:,} KV v2 secrets", f"{took:.1f} s",
-                            note=f"{size / took:,.0f} writes/s, HTTP/1.1 pipelined over 4 loopback connections"))
+            rows.append(
+                Row(
+                    f"seeding {size:,} KV v2 secrets",
+                    f"{took:.1f} s",
+                    note=f"{size / took:,.0f} writes/s, HTTP/1.1 pipelined over 4 loopback connections",
+                )
+            )
             print(f"  seeded {size:,} secrets in {took:.1f} s", flush=True)
-        ctx = Context(addr=server.addr, token=server.root_token, size=size, quick=args.quick, mount=mount,
-                      paths=paths, repeats=1 if args.quick else args.repeats)
+        ctx = Context(
+            addr=server.addr,
+            token=server.root_token,
+            size=size,
+            quick=args.quick,
+            mount=mount,
+            paths=paths,
+            repeats=1 if args.quick else args.repeats,
+        )
         for bench in chosen:
             started = time.perf_counter()
             try:

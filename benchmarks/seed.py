@@ -14,8 +14,21 @@ TEAMS = ["payments", "identity", "search", "platform", "data", "mobile", "billin
 SERVICES = ["api", "worker", "gateway", "scheduler", "frontend", "ledger", "stripe-sync", "notifier", "auth", "etl"]
 ENVS = ["prod", "staging", "dev", "qa"]
 NAMES = [
-    "db-password", "api-key", "stripe-secret", "tls-cert", "oauth-client", "redis-url", "s3-credentials",
-    "jwt-signing-key", "smtp", "sentry-dsn", "webhook-secret", "postgres", "kafka", "datadog-api-key", "github-token",
+    "db-password",
+    "api-key",
+    "stripe-secret",
+    "tls-cert",
+    "oauth-client",
+    "redis-url",
+    "s3-credentials",
+    "jwt-signing-key",
+    "smtp",
+    "sentry-dsn",
+    "webhook-secret",
+    "postgres",
+    "kafka",
+    "datadog-api-key",
+    "github-token",
 ]
 PER_FOLDER = 50
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -53,8 +54,14 @@ async def browser(pilot: Any) -> None:
     from vault_tui.views.secrets.tree import PathTree
 
     tree = pilot.app.screen.query_one(PathTree)
-    await settle(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data is not None
-                 and tree.cursor_node.data.path == MANY_VERSIONS_PATH)
+    await settle(
+        pilot,
+        lambda: (
+            tree.cursor_node is not None
+            and tree.cursor_node.data is not None
+            and tree.cursor_node.data.path == MANY_VERSIONS_PATH
+        ),
+    )
 
 
 async def transit(pilot: Any) -> None:
@@ -86,6 +93,7 @@ async def help_screen(pilot: Any) -> None:
 
 async def main() -> None:
     with DemoEnvironment() as demo:
+
         def config(**extra: Any) -> AppConfig:
             cfg = AppConfig(connection=demo.settings, demo=True, **extra)
             return cfg

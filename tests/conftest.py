@@ -35,8 +35,14 @@ def _isolate() -> None:
     atexit.register(shutil.rmtree, root, True)
     for name in list(os.environ):
         if name.startswith(("VAULT_", "BAO_", "KEYRING_")) or name.lower() in (
-            "http_proxy", "https_proxy", "no_proxy", "all_proxy",
-            "ssl_cert_file", "ssl_cert_dir", "requests_ca_bundle", "curl_ca_bundle",
+            "http_proxy",
+            "https_proxy",
+            "no_proxy",
+            "all_proxy",
+            "ssl_cert_file",
+            "ssl_cert_dir",
+            "requests_ca_bundle",
+            "curl_ca_bundle",
         ):
             del os.environ[name]
     for name, sub in (

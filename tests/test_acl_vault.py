@@ -147,7 +147,11 @@ def test_readable_under_maps_kv2_sections_back_to_secret_paths():
     )
     granted = readable_under(acl, _kv2("s"))
     assert [(g.path, g.is_prefix) for g in granted] == [
-        ("", False), ("app/", True), ("app/db-", True), ("exact/one", False), ("old/", True)
+        ("", False),
+        ("app/", True),
+        ("app/db-", True),
+        ("exact/one", False),
+        ("old/", True),
     ]
     by_path = {g.path: g for g in granted}
     assert by_path[""].listable and not by_path[""].readable
@@ -238,11 +242,25 @@ def test_acl_matching_agrees_with_the_server(bao, kv2_mount, make_token):
     gateway = _gateway(bao, token)
     acl = resultant_acl(gateway)
     paths = [
-        f"{m}/data/app/x", f"{m}/data/app/secret", f"{m}/data/app/secret/2", f"{m}/data/app/locked/x",
-        f"{m}/data/app/db-1", f"{m}/data/app/db", f"{m}/metadata/app", f"{m}/metadata/app/",
-        f"{m}/metadata/exact/", f"{m}/metadata/exact", f"{m}/metadata/x", f"{m}/delete/app/x",
-        f"{m}/destroy/x", f"{m}/data/other", f"{m}/undelete/x", "cubbyhole/x", "sys/mounts",
-        "auth/token/lookup-self", f"{m}/data/a b?c#d",
+        f"{m}/data/app/x",
+        f"{m}/data/app/secret",
+        f"{m}/data/app/secret/2",
+        f"{m}/data/app/locked/x",
+        f"{m}/data/app/db-1",
+        f"{m}/data/app/db",
+        f"{m}/metadata/app",
+        f"{m}/metadata/app/",
+        f"{m}/metadata/exact/",
+        f"{m}/metadata/exact",
+        f"{m}/metadata/x",
+        f"{m}/delete/app/x",
+        f"{m}/destroy/x",
+        f"{m}/data/other",
+        f"{m}/undelete/x",
+        "cubbyhole/x",
+        "sys/mounts",
+        "auth/token/lookup-self",
+        f"{m}/data/a b?c#d",
     ]
     server = gateway.capabilities_self(paths)
     for path in paths:

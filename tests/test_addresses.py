@@ -93,7 +93,10 @@ def test_environment_lists_and_errors():
     assert addrs_from_environment({"VAULT_ADDR": "http://a:1,http://b:2"}) == ("http://a:1", "http://b:2")
     assert addrs_from_environment({"BAO_ADDR": "http://c:3"}) == ("http://c:3",)
     assert addrs_from_environment({}) == ("http://127.0.0.1:8200",)
-    assert connection_from_environment({"VAULT_ADDR": "http://a:1,http://b:2", "HOME": "/nonexistent"}).addr == "http://a:1"
+    assert (
+        connection_from_environment({"VAULT_ADDR": "http://a:1,http://b:2", "HOME": "/nonexistent"}).addr
+        == "http://a:1"
+    )
     with pytest.raises(AddressError, match="^VAULT_ADDR: invalid address 'vault:8200'"):
         connection_from_environment({"VAULT_ADDR": "vault:8200"})
 
@@ -190,11 +193,15 @@ def test_cli_addr_list_inside_the_profiles_cluster_keeps_its_token(tmp_path):
     keyring.set_keyring(backend)
     try:
         CredentialStore(backend).store("ha", "token", "s.ha")
-        args = cli.build_parser().parse_args(["--config", str(path), "-p", "ha", "--addr", "http://n2:8200,http://n3:8200"])
+        args = cli.build_parser().parse_args(
+            ["--config", str(path), "-p", "ha", "--addr", "http://n2:8200,http://n3:8200"]
+        )
         config = cli.config_from_args(args, environ={"HOME": str(tmp_path), "PYTHON_KEYRING_BACKEND": "x"})
         assert config.connection.addr == "http://n2:8200" and config.addrs == ("http://n2:8200", "http://n3:8200")
         assert config.connection.token == "s.ha" and config.token_source == "keyring (profile ha)"
-        args = cli.build_parser().parse_args(["--config", str(path), "-p", "ha", "--addr", "http://n2:8200,http://elsewhere:1"])
+        args = cli.build_parser().parse_args(
+            ["--config", str(path), "-p", "ha", "--addr", "http://n2:8200,http://elsewhere:1"]
+        )
         config = cli.config_from_args(args, environ={"HOME": str(tmp_path)})
         assert config.connection.token is None and config.token_source == "none"
         assert "not sent to --addr" in config.token_note and "s.ha" not in config.token_note

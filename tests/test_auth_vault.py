@@ -107,9 +107,7 @@ def test_approle_plain_secret_id(anon, root_client, approle, policy):
 
 def test_approle_wrapped_secret_id(anon, root_client, approle, policy):
     mount, role_id = approle
-    wrapped = root_client.adapter.post(
-        f"/v1/auth/{mount}/role/app/secret-id", headers={"X-Vault-Wrap-TTL": "120s"}
-    )
+    wrapped = root_client.adapter.post(f"/v1/auth/{mount}/role/app/secret-id", headers={"X-Vault-Wrap-TTL": "120s"})
     wrapping_token = wrapped["wrap_info"]["token"]
     result = login_approle(anon, role_id, wrapped_secret_id=wrapping_token, mount=f"auth/{mount}/")
     assert policy in result.token.policies
@@ -192,9 +190,11 @@ def test_dispatcher(anon, userpass, policy):
 @pytest.fixture(scope="module")
 def keypair():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return key, public
 
 
@@ -239,7 +239,7 @@ def _self_signed_ca(key) -> str:
     from cryptography.x509.oid import NameOID
 
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-ca")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -265,8 +265,13 @@ def test_read_jwt_file(tmp_path, keypair):
 
 @pytest.mark.parametrize(
     "content, problem",
-    [(None, "no service-account token"), (b"", "is empty"), (b"not a jwt", "does not contain a JWT"),
-     (b"\xff\xfe", "not text"), (b"a" * (70 * 1024), "too large")],
+    [
+        (None, "no service-account token"),
+        (b"", "is empty"),
+        (b"not a jwt", "does not contain a JWT"),
+        (b"\xff\xfe", "not text"),
+        (b"a" * (70 * 1024), "too large"),
+    ],
 )
 def test_read_jwt_file_problems(tmp_path, content, problem):
     path = tmp_path / "token"

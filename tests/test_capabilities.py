@@ -23,7 +23,7 @@ def restricted(bao, root_client, kv2_mount):
         f'path "{kv2_mount}/metadata/team/*" {{ capabilities = ["list", "read"] }}\n'
         f'path "sys/policies/acl/{name}" {{ capabilities = ["read"] }}\n'
         'path "sys/policies/acl" { capabilities = ["list"] }\n'
-        '# [red]not markup[/red] \x1b[31m\n'
+        "# [red]not markup[/red] \x1b[31m\n"
     )
     root_client.sys.create_or_update_policy(name, hcl)
     token = root_client.auth.token.create(policies=[name], ttl="10m")["auth"]["client_token"]

@@ -37,7 +37,11 @@ def test_vault_layer_does_not_import_textual():
                 assert not name.startswith("textual"), f"{path} imports {name}"
     # And at run time: importing every module of the layer pulls in no textual.
     modules = [f"vault_tui.vault.{p.stem}" for p in (ROOT / "vault_tui" / "vault").glob("*.py") if p.stem != "__init__"]
-    code = "import sys\n" + "".join(f"import {m}\n" for m in modules) + "assert not [m for m in sys.modules if m.startswith('textual')], 'textual imported'\n"
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + "assert not [m for m in sys.modules if m.startswith('textual')], 'textual imported'\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
@@ -120,8 +124,9 @@ def test_cross_host_redirect_drops_the_token():
 def test_crash_prints_no_locals(tmp_path):
     """Textual's crash screen shows locals by default; ours must not (they hold secrets)."""
     script = tmp_path / "crash.py"
-    script.write_text(textwrap.dedent(
-        """
+    script.write_text(
+        textwrap.dedent(
+            """
         from vault_tui.app import VaultApp
         from vault_tui.config import AppConfig
         from vault_tui.vault.client import ConnectionSettings
@@ -138,9 +143,12 @@ def test_crash_prints_no_locals(tmp_path):
         app = Crashy(AppConfig(connection=ConnectionSettings(addr="http://127.0.0.1:9", token="-".join(["demo", "TOKEN", "settings"]))))
         app.run(headless=True)
         """
-    ))
+        )
+    )
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"}
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, env=env, cwd=ROOT
+    )
     output = result.stdout + result.stderr
     assert "RuntimeError" in output and "boom" in output, output[-2000:]
     for leaked in ("demo-TOKEN-local", "demo-SECRET-local", "demo-TOKEN-settings"):
@@ -253,8 +261,18 @@ def test_token_from_environment_order(tmp_path):
 def test_cli_config_from_flags_and_env():
     from vault_tui.cli import build_parser, config_from_args
 
-    args = build_parser().parse_args(["--addr", "http://127.0.0.1:8300/", "--read-only", "--path", "secret/a", "--view", "leases"])
-    config = config_from_args(args, environ={"VAULT_ADDR": "http://127.0.0.1:1", "VAULT_NAMESPACE": "team", "VAULT_SKIP_VERIFY": "true", "BAO_TOKEN": "t"})
+    args = build_parser().parse_args(
+        ["--addr", "http://127.0.0.1:8300/", "--read-only", "--path", "secret/a", "--view", "leases"]
+    )
+    config = config_from_args(
+        args,
+        environ={
+            "VAULT_ADDR": "http://127.0.0.1:1",
+            "VAULT_NAMESPACE": "team",
+            "VAULT_SKIP_VERIFY": "true",
+            "BAO_TOKEN": "t",
+        },
+    )
     assert config.connection.addr == "http://127.0.0.1:8300"
     assert config.read_only and config.initial_path == "secret/a" and config.initial_view == "leases"
     assert config.connection.namespace == "team" and config.connection.skip_verify

@@ -175,11 +175,21 @@ def test_prompting_backend_chosen_by_environment_is_refused_quickly(tmp_path, ba
     """As a user would run it: PYTHON_KEYRING_BACKEND names a prompting backend, and stdin is an
     open pipe nobody writes to, so a getpass fallback would wait forever."""
     pytest.importorskip(module)
-    env = dict(os.environ, PYTHON_KEYRING_BACKEND=backend, HOME=str(tmp_path),
-               XDG_DATA_HOME=str(tmp_path / "data"), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    env = dict(
+        os.environ,
+        PYTHON_KEYRING_BACKEND=backend,
+        HOME=str(tmp_path),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env, start_new_session=True,  # no controlling terminal: getpass would read stdin
+        [sys.executable, "-c", CHILD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # no controlling terminal: getpass would read stdin
     )
     try:
         out, err = child.communicate(timeout=LIMIT)
@@ -289,8 +299,12 @@ async def test_sign_in_with_a_prompting_keyring_does_not_freeze(bao, root_client
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.EncryptedKeyring")
     try:
         config = AppConfig(
-            connection=ConnectionSettings(addr=bao.addr), profile="p", initial_view="policies",
-            auth_method="userpass", auth_mount=mount, auth_username="alice",
+            connection=ConnectionSettings(addr=bao.addr),
+            profile="p",
+            initial_view="policies",
+            auth_method="userpass",
+            auth_mount=mount,
+            auth_username="alice",
         )
         app = make_app(config, tick=False)
         async with app.run_test(size=(120, 40)) as pilot:

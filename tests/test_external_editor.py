@@ -20,7 +20,8 @@ def scripted_editor(tmp_path: Path, steps: list[str]) -> tuple[list[str], Path]:
     state = tmp_path / "state.json"
     state.write_text(json.dumps({"run": 0, "modes": []}))
     script = tmp_path / "editor.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import json, os, stat, sys
         path = sys.argv[1]
         state = json.load(open({str(state)!r}))
@@ -32,7 +33,8 @@ def scripted_editor(tmp_path: Path, steps: list[str]) -> tuple[list[str], Path]:
         state["run"] += 1
         json.dump(state, open({str(state)!r}, "w"))
         open(path, "w", encoding="utf-8").write(new)
-    """))
+    """)
+    )
     return [sys.executable, str(script)], state
 
 
@@ -52,10 +54,13 @@ def test_json_round_trip_and_private_file(tmp_path):
 
 
 def test_invalid_json_reopens_with_the_error_and_keeps_the_text(tmp_path):
-    command, state = scripted_editor(tmp_path, [
-        'text.replace(\'"hunter2"\', \'"half typed\')',  # breaks the JSON
-        'text.replace(\'"half typed\', \'"fixed"\')',
-    ])
+    command, state = scripted_editor(
+        tmp_path,
+        [
+            "text.replace('\"hunter2\"', '\"half typed')",  # breaks the JSON
+            "text.replace('\"half typed', '\"fixed\"')",
+        ],
+    )
     outcome = edit({"password": "hunter2"}, "json", runner(command))
     assert outcome.data == {"password": "fixed"} and outcome.attempts == 2
     second = json.loads(state.read_text())["seen"][1]

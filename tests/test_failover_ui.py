@@ -78,7 +78,9 @@ async def test_leader_dies_app_moves_and_the_draft_saves(cluster):
         app.action_view("browser")
         await wait_for(pilot, lambda: app.current_mode == "browser", LIMIT, "browser again")
         tree = app.screen.query_one(PathTree)
-        await wait_for(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == "app/db", LIMIT, "secret")
+        await wait_for(
+            pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == "app/db", LIMIT, "secret"
+        )
         detail = app.screen.query_one("#detail")
         await wait_for(pilot, lambda: detail.metadata is not None, LIMIT, "secret loaded")
         detail.query_one("#data-table").focus()
@@ -140,7 +142,9 @@ async def test_cluster_view_lists_every_node(cluster):
     app = make_app(_config(cluster, cluster.addrs[cluster.leader_index()], initial_view="cluster"))
     async with app.run_test(size=(160, 40)) as pilot:
         await wait_ready(pilot)
-        await wait_for(pilot, lambda: screen_ready(app, ClusterScreen) and app.screen.overview is not None, LIMIT, "overview")
+        await wait_for(
+            pilot, lambda: screen_ready(app, ClusterScreen) and app.screen.overview is not None, LIMIT, "overview"
+        )
         screen = app.screen
         roles = sorted(node.role for node in screen.overview.nodes)
         assert roles.count("leader") == 1 and len(roles) == 3

@@ -10,7 +10,6 @@ import random
 
 import pytest
 
-from vault_tui.views.secrets.tree_model import PathIndex
 from vault_tui.views.secrets.finder import (
     EXACT,
     FUZZY,
@@ -22,6 +21,7 @@ from vault_tui.views.secrets.finder import (
     keep_set,
     spans,
 )
+from vault_tui.views.secrets.tree_model import PathIndex
 
 
 def lower(text: str) -> str:

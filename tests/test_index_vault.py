@@ -181,8 +181,9 @@ def test_cancel_stops_requests(bao, root_client, kv2_mount):
             cancel.set()
 
     before = counting.count
-    result = index_paths(counting, EngineKind.KV2, kv2_mount, cancel=cancel, concurrency=2, on_batch=on_batch,
-                         batch_size=1)
+    result = index_paths(
+        counting, EngineKind.KV2, kv2_mount, cancel=cancel, concurrency=2, on_batch=on_batch, batch_size=1
+    )
     assert result.cancelled and result.partial and result.reason == "cancelled"
     _wait_for_index_threads()
     sent = counting.count - before
@@ -246,8 +247,11 @@ def test_value_search_on_kv1_and_denied_secrets(bao, root_client, kv1_mount):
     _write(root_client, EngineKind.KV1, kv1_mount, "private/b", {"api_key": "abc"})
     gateway = _restricted_gateway(bao, root_client, EngineKind.KV1, kv1_mount)
     progress = []
-    found = list(index_secret_contents(gateway, kv1_mount, ["open/a", "private/b"], match="api",
-                                       kind=EngineKind.KV1, on_progress=progress.append))
+    found = list(
+        index_secret_contents(
+            gateway, kv1_mount, ["open/a", "private/b"], match="api", kind=EngineKind.KV1, on_progress=progress.append
+        )
+    )
     assert [(m.path, m.version, m.key_hits) for m in found] == [("open/a", None, ("api_key",))]
     assert progress[-1].denied == 1
 
@@ -259,8 +263,9 @@ def test_content_search_cancel_stops_requests(bao, root_client, kv2_mount):
     counting.server_info()
     cancel = threading.Event()
     found = []
-    for match in index_secret_contents(counting, kv2_mount, [f"s{i:02d}" for i in range(40)], match="needle",
-                                       cancel=cancel, concurrency=2):
+    for match in index_secret_contents(
+        counting, kv2_mount, [f"s{i:02d}" for i in range(40)], match="needle", cancel=cancel, concurrency=2
+    ):
         found.append(match)
         if len(found) == 3:
             cancel.set()

@@ -14,7 +14,9 @@ def test_scan_and_listing_fall_back_like_vault(gateway, root_client, kv2_mount):
     for path in paths:
         root_client.secrets.kv.v2.create_or_update_secret(path, {"k": "v"}, mount_point=kv2_mount)
     fast = kv.scan(gateway, EngineKind.KV2, kv2_mount)
-    paged = [key for page in kv.iter_pages(gateway, EngineKind.KV2, kv2_mount, "team0/app0/", page_size=2) for key in page]
+    paged = [
+        key for page in kv.iter_pages(gateway, EngineKind.KV2, kv2_mount, "team0/app0/", page_size=2) for key in page
+    ]
 
     gateway.server = replace(gateway.server, flavor="Vault", supports_scan=False, supports_paginated_list=False)
     walked = kv.scan(gateway, EngineKind.KV2, kv2_mount)

@@ -122,8 +122,12 @@ def test_write_metadata(gateway, kv2_mount):
     path = unique("m")
     kv.write_v2(gateway, kv2_mount, path, {"a": "1"}, cas=0)
     kv.write_metadata(
-        gateway, kv2_mount, path,
-        max_versions=4, cas_required=True, delete_version_after="1h0m0s",
+        gateway,
+        kv2_mount,
+        path,
+        max_versions=4,
+        cas_required=True,
+        delete_version_after="1h0m0s",
         custom_metadata={"team": "core", "[/foo]": "[link=http://x]y[/link]"},
     )
     meta = kv.read_metadata(gateway, kv2_mount, path)

@@ -112,12 +112,25 @@ def planted(root_client):
     # PKI: a clean mount with a 41-day certificate; a dirty one issuing leases, one with 50 days
     # left (a long lease) and a certificate expiring in 3 days.
     _pki_root(c, p.clean_pki)
-    c.write(f"{p.clean_pki}/roles/web", allowed_domains="example.test", allow_subdomains=True, max_ttl="2000h",
-            key_type="ec", key_bits=256)
+    c.write(
+        f"{p.clean_pki}/roles/web",
+        allowed_domains="example.test",
+        allow_subdomains=True,
+        max_ttl="2000h",
+        key_type="ec",
+        key_bits=256,
+    )
     c.write(f"{p.clean_pki}/issue/web", common_name="fine.example.test", ttl="1000h")
     _pki_root(c, p.dirty_pki)
-    c.write(f"{p.dirty_pki}/roles/leased", allowed_domains="example.test", allow_subdomains=True, max_ttl="2000h",
-            key_type="ec", key_bits=256, generate_lease=True)
+    c.write(
+        f"{p.dirty_pki}/roles/leased",
+        allowed_domains="example.test",
+        allow_subdomains=True,
+        max_ttl="2000h",
+        key_type="ec",
+        key_bits=256,
+        generate_lease=True,
+    )
     long_ = c.write(f"{p.dirty_pki}/issue/leased", common_name="long.example.test", ttl="1200h")
     short = c.write(f"{p.dirty_pki}/issue/leased", common_name="short.example.test", ttl="72h")
     p.long_lease = long_["lease_id"]
@@ -204,7 +217,10 @@ def test_old_secrets_and_overdue_keys_with_a_clock_in_the_future(gateway, plante
 def test_thresholds_change_what_is_found(gateway, planted):
     p = planted
     lenient = LintSettings(
-        lease_ttl_days=60, cert_expiry_days=1, transit_min_decryption_gap=10, max_versions_limit=2000,
+        lease_ttl_days=60,
+        cert_expiry_days=1,
+        transit_min_decryption_gap=10,
+        max_versions_limit=2000,
         secret_cas_findings=False,
     )
     report = run_lint(gateway, lenient, mounts=[p.dirty_kv, p.dirty_pki])
@@ -299,8 +315,13 @@ def test_cli_exit_codes(bao, gateway, planted):
 
 def test_settings_from_a_config_table():
     assert CONFIG_KEYS == (
-        "stale_days", "transit_rotation_days", "transit_min_decryption_gap", "lease_ttl_days",
-        "cert_expiry_days", "max_versions_limit", "secret_cas_findings",
+        "stale_days",
+        "transit_rotation_days",
+        "transit_min_decryption_gap",
+        "lease_ttl_days",
+        "cert_expiry_days",
+        "max_versions_limit",
+        "secret_cas_findings",
     )
     settings = LintSettings.from_mapping({"stale_days": 90, "secret_cas_findings": False})
     assert settings.stale_days == 90 and not settings.secret_cas_findings and settings.cert_expiry_days == 30

@@ -84,7 +84,9 @@ def test_env_fills_what_the_profile_leaves_out(tmp_path):
     # Same server as VAULT_ADDR, but prod signs in with AppRole: VAULT_TOKEN is another identity.
     assert prod.token is None
     assert config.get("prod").environment_token(environ) == (
-        None, "none", "VAULT_TOKEN not used: profile prod signs in with approle, as another identity"
+        None,
+        "none",
+        "VAULT_TOKEN not used: profile prod signs in with approle, as another identity",
     )
     plain = parse_profiles('[profiles.p]\naddr = "https://vault.example.com:8200"\n').get("p")
     assert plain.connection(environ).token == "s.env-token"  # no method: the environment's token is fine
@@ -107,15 +109,15 @@ def test_bao_variables_work(tmp_path):
     "text, line, problem",
     [
         ('[profiles.a]\naddr = "http://x"\nread_only = "yes"\n', 3, "'read_only' must be true or false, not a string"),
-        ('[profiles.a]\naddr = \n', 2, "invalid TOML"),
-        ('[profiles.a]\n[profiles.a.tls]\n\nca_cert = 3\n', 4, "'ca_cert' must be a string"),
-        ('[profiles.a]\ntls = { ca_cert = 3 }\n', 2, "'ca_cert' must be a string"),
+        ("[profiles.a]\naddr = \n", 2, "invalid TOML"),
+        ("[profiles.a]\n[profiles.a.tls]\n\nca_cert = 3\n", 4, "'ca_cert' must be a string"),
+        ("[profiles.a]\ntls = { ca_cert = 3 }\n", 2, "'ca_cert' must be a string"),
         ('[profiles.a]\naddr = "vault:8200"\n', 2, "must be an http:// or https:// address"),
         ('[profiles.a]\n\naddrs = ["http://a:1", "http://b:2/x"]\n', 3, "'http://b:2/x': it has a path"),
         ('[profiles.a]\naddr = "http://a:99999"\n', 2, "out of range"),
         ('[profiles.a]\naddr = "http://user:pw@a:1"\n', 2, "'http://***@a:1': it contains a user name or password"),
         ('[profiles.a]\ntimeout = "soon"\n', 2, "timeout 'soon' is not a number of seconds"),
-        ('[profiles.a]\nmax_retries = -1\n', 2, "max_retries must be 0 or more"),
+        ("[profiles.a]\nmax_retries = -1\n", 2, "max_retries must be 0 or more"),
         ('[profiles.a]\nmax_retries = "2"\n', 2, "max_retries must be a whole number"),
         ('[profiles.a]\nproxy = "socks5://p:1080"\n', 2, "proxy scheme 'socks5' is not supported"),
         ('[profiles.a]\n\n\ntoken = "s.x"\n', 4, "secrets are kept in the OS keyring"),
@@ -238,7 +240,9 @@ async def test_switch_profile_in_the_running_app(bao, root_client, tmp_path, fil
     CredentialStore().store("two", "token", bao.root_token)
     config = AppConfig(
         connection=ConnectionSettings(addr=bao.addr, token=bao.root_token),
-        profile="one", profiles_path=str(path), initial_view="policies",
+        profile="one",
+        profiles_path=str(path),
+        initial_view="policies",
     )
     app = make_app(config, tick=False)
 
@@ -267,8 +271,12 @@ async def test_switch_profile_in_the_running_app(bao, root_client, tmp_path, fil
         app.command_line.run("ctx nope")
         from tests.helpers import wait_for
 
-        await wait_for(pilot, lambda: any("no profile named 'nope'" in str(n.message) for n in app._notifications),
-                       timeout=60.0, what="the unknown profile is reported")
+        await wait_for(
+            pilot,
+            lambda: any("no profile named 'nope'" in str(n.message) for n in app._notifications),
+            timeout=60.0,
+            what="the unknown profile is reported",
+        )
         assert app.config.profile == "three" and app.is_running
 
 
@@ -284,7 +292,7 @@ def test_keymap_and_settings_tables(tmp_path):
     assert applied.keymap == {"tree.refresh": "f5"}
     assert applied.lease_warn_seconds == 600 and applied.clipboard_clear_seconds == 10.0
     with pytest.raises(ConfigError) as error:
-        parse_profiles('[settings]\n\nlease_warn_secs = 5\n', tmp_path / "config.toml")
+        parse_profiles("[settings]\n\nlease_warn_secs = 5\n", tmp_path / "config.toml")
     assert "lease_warn_secs" in str(error.value) and "line 3" in str(error.value)
     applied = parse_profiles(
         "[settings]\nidle_lock_minutes = 5\nidle_lock_sign_in = true\ntrail = false\n", tmp_path / "c.toml"

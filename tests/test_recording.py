@@ -28,7 +28,9 @@ async def test_writes_through_the_worker_are_recorded(settings, kv2_mount, tmp_p
         app.worker.submit(Call(kv.write_v2, kv2_mount, "team/db", {"password": "planted-value-1"}, cas=0))
         app.worker.submit(Call(kv.read_version, kv2_mount, "nope/missing"))
         await wait_for(pilot, lambda: path.exists() and path.read_text().count("\n") >= 1, timeout=60, what="trail")
-        app.worker.submit(Call(kv.write_v2, kv2_mount, "team/db", {"password": "planted-value-2"}, cas=0))  # CAS conflict
+        app.worker.submit(
+            Call(kv.write_v2, kv2_mount, "team/db", {"password": "planted-value-2"}, cas=0)
+        )  # CAS conflict
         await wait_for(pilot, lambda: path.read_text().count("\n") >= 2, timeout=60, what="failed write recorded")
     entries = list(Trail(path).entries(newest_first=False))
     assert [(e.action, e.target) for e in entries] == [(Action.WRITE, f"{kv2_mount}/team/db")] * 2

@@ -51,13 +51,20 @@ async def test_sealed_server_is_reported_with_retry():
 
 
 async def test_token_is_renewed_before_it_expires(bao, root_client):
-    token = root_client.auth.token.create(policies=["default"], ttl="6s", explicit_max_ttl="120s", renewable=True)["auth"]["client_token"]
+    token = root_client.auth.token.create(policies=["default"], ttl="6s", explicit_max_ttl="120s", renewable=True)[
+        "auth"
+    ]["client_token"]
     app = app_for(ConnectionSettings(addr=bao.addr, token=token))
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_ready(pilot)
         first = app.session.token.expire_time
         assert first is not None
-        await wait_for(pilot, lambda: app.session.token is not None and app.session.token.expire_time > first, timeout=15, what="renewal")
+        await wait_for(
+            pilot,
+            lambda: app.session.token is not None and app.session.token.expire_time > first,
+            timeout=15,
+            what="renewal",
+        )
         await asyncio.sleep(0)  # the original TTL has passed by now or soon; the session still works
         assert app.is_running
 

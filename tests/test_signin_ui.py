@@ -141,9 +141,9 @@ async def test_bad_token_then_good_token(bao, root_client):
 
 async def test_remember_approle_secret_id_then_auto_sign_in(bao, root_client, approle, file_keyring):
     mount, role_id = approle
-    wrapped = root_client.adapter.post(
-        f"/v1/auth/{mount}/role/app/secret-id", headers={"X-Vault-Wrap-TTL": "120s"}
-    )["wrap_info"]["token"]
+    wrapped = root_client.adapter.post(f"/v1/auth/{mount}/role/app/secret-id", headers={"X-Vault-Wrap-TTL": "120s"})[
+        "wrap_info"
+    ]["token"]
     config = dict(profile="ci", auth_method="approle", auth_mount=mount, auth_role=role_id)
     app = no_token_app(bao, **config)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -202,7 +202,9 @@ class EditorScreen(Screen[None]):
 
 async def test_token_lost_relogin_keeps_place_and_edits(bao, root_client):
     token = root_client.auth.token.create(policies=["default"], ttl="1h")["auth"]["client_token"]
-    app = make_app(AppConfig(connection=ConnectionSettings(addr=bao.addr, token=token), initial_view="policies"), tick=False)
+    app = make_app(
+        AppConfig(connection=ConnectionSettings(addr=bao.addr, token=token), initial_view="policies"), tick=False
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: app.session.ready, "session")
         editor = EditorScreen()
@@ -229,7 +231,9 @@ async def test_token_expiry_brings_sign_in(bao, root_client):
     # 10 s: long enough for the session to start on a busy machine (2 s was not), short enough to wait out.
     token = root_client.auth.token.create(policies=["default"], ttl="10s", renewable=False)["auth"]["client_token"]
     seen = []
-    app = make_app(AppConfig(connection=ConnectionSettings(addr=bao.addr, token=token), initial_view="policies"), tick=False)
+    app = make_app(
+        AppConfig(connection=ConnectionSettings(addr=bao.addr, token=token), initial_view="policies"), tick=False
+    )
     async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
         await wait_for(pilot, lambda: app.session.ready, "session")
         await wait_for(pilot, lambda: screen_ready(app, SignInScreen), "sign-in after expiry", steps=200)

@@ -48,8 +48,10 @@ async def test_navigation_stays_responsive_while_a_listing_is_slow(bao, root_cli
     release = threading.Event()
     proxy = slow_proxy(bao.addr, delay_paths=(f"/{kv2_mount}/metadata/slow",), release=release)
     try:
-        app = app_for(ConnectionSettings(addr=f"http://127.0.0.1:{proxy.server_address[1]}", token=bao.root_token),
-                      initial_path=f"{kv2_mount}/other/c")
+        app = app_for(
+            ConnectionSettings(addr=f"http://127.0.0.1:{proxy.server_address[1]}", token=bao.root_token),
+            initial_path=f"{kv2_mount}/other/c",
+        )
         async with app.run_test(size=(120, 36)) as pilot:
             await wait_ready(pilot)
             tree = app.screen.query_one(PathTree)
@@ -68,7 +70,9 @@ async def test_navigation_stays_responsive_while_a_listing_is_slow(bao, root_cli
             assert app.screen.query_one("#tree-filter").value == "fa"
             assert not tree.index.is_loaded(f"{kv2_mount}/", "slow/")
             release.set()
-            await wait_for(pilot, lambda: tree.index.is_loaded(f"{kv2_mount}/", "slow/"), timeout=60, what="slow listing")
+            await wait_for(
+                pilot, lambda: tree.index.is_loaded(f"{kv2_mount}/", "slow/"), timeout=60, what="slow listing"
+            )
     finally:
         release.set()
         proxy.shutdown()

@@ -21,9 +21,16 @@ def snapshot_server():
         client = hvac.Client(url=server.addr, token=server.root_token)
         client.sys.enable_secrets_engine("kv", path="legacy", options={"version": "1"})
         client.sys.enable_secrets_engine("transit", path="transit")
-        for path in ("payments/checkout/prod/db", "payments/checkout/prod/api-keys",
-                     "payments/checkout/dev/db", "payments/ledger/prod/db", "identity/login/prod/oauth"):
-            client.secrets.kv.v2.create_or_update_secret(path, {"username": "svc", "password": "demo-not-real"}, mount_point="secret")
+        for path in (
+            "payments/checkout/prod/db",
+            "payments/checkout/prod/api-keys",
+            "payments/checkout/dev/db",
+            "payments/ledger/prod/db",
+            "identity/login/prod/oauth",
+        ):
+            client.secrets.kv.v2.create_or_update_secret(
+                path, {"username": "svc", "password": "demo-not-real"}, mount_point="secret"
+            )
         client.secrets.kv.v1.create_or_update_secret("qa/[red]not markup", {"k": "v"}, mount_point="legacy")
         yield server
 
@@ -40,12 +47,8 @@ def test_browser_snapshot(snap_compare, snapshot_server):
     async def run_before(pilot):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 15
-        tree = None
         while loop.time() < deadline:
             if view_mounted(app):
-                from vault_tui.views.secrets.tree import PathTree
-
-                tree = app.screen.query_one(PathTree)
                 from vault_tui.views.secrets.detail import SecretDetail
 
                 detail = app.screen.query_one(SecretDetail)
@@ -53,7 +56,9 @@ def test_browser_snapshot(snap_compare, snapshot_server):
                     break
             await pilot.pause(0.05)
         # The port is random: show a fixed address so the snapshot is stable.
-        app.update_session(addr="http://127.0.0.1:8200", server=replace(app.session.server, address="http://127.0.0.1:8200"))
+        app.update_session(
+            addr="http://127.0.0.1:8200", server=replace(app.session.server, address="http://127.0.0.1:8200")
+        )
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
 

@@ -211,9 +211,13 @@ def test_tls_server_name_is_what_the_certificate_is_checked_against(tls_bao):
 
 
 def test_tls_server_name_from_the_environment(tls_bao):
-    settings = connection_from_environment({
-        "BAO_ADDR": tls_bao.addr, "BAO_CACERT": tls_bao.ca_cert, "BAO_TLS_SERVER_NAME": "somewhere-else.example",
-    })
+    settings = connection_from_environment(
+        {
+            "BAO_ADDR": tls_bao.addr,
+            "BAO_CACERT": tls_bao.ca_cert,
+            "BAO_TLS_SERVER_NAME": "somewhere-else.example",
+        }
+    )
     assert settings.tls_server_name == "somewhere-else.example"
     with pytest.raises(TLSFailure):
         Gateway(settings).server_info()

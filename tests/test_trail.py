@@ -134,7 +134,7 @@ def test_entries_filter_and_limit(tmp_path):
     assert len(trail.entries(filter="  ")) == 4
     # Lines that are not entries (hand edits, a torn write) are skipped.
     with open(trail.path, "a") as handle:
-        handle.write("not json\n{\"time\": \"x\"}\n[1, 2]\n")
+        handle.write('not json\n{"time": "x"}\n[1, 2]\n')
     assert len(trail.entries()) == 4
 
 

@@ -103,7 +103,8 @@ class StatusServer(_Listener):
             payload = b'{"errors":["test server says no"]}'
             conn.sendall(
                 f"HTTP/1.1 {self.status} Test\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload
+                f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                + payload
             )
 
 
@@ -231,17 +232,19 @@ def test_retries_parse():
 
 
 def test_environment_fills_the_transport_fields():
-    settings = connection_from_environment({
-        "VAULT_ADDR": "https://vault.example.com:8200",
-        "VAULT_CLIENT_TIMEOUT": "45s",
-        "VAULT_MAX_RETRIES": "5",
-        "VAULT_TLS_SERVER_NAME": "vault.internal",
-        "HTTPS_PROXY": "proxy.example.com:3128",
-        "http_proxy": "http://plain-proxy:8080",
-        "no_proxy": ".internal,10.0.0.0/8",
-        "SSL_CERT_FILE": "/etc/my-ca.pem",
-        "HOME": "/nonexistent",
-    })
+    settings = connection_from_environment(
+        {
+            "VAULT_ADDR": "https://vault.example.com:8200",
+            "VAULT_CLIENT_TIMEOUT": "45s",
+            "VAULT_MAX_RETRIES": "5",
+            "VAULT_TLS_SERVER_NAME": "vault.internal",
+            "HTTPS_PROXY": "proxy.example.com:3128",
+            "http_proxy": "http://plain-proxy:8080",
+            "no_proxy": ".internal,10.0.0.0/8",
+            "SSL_CERT_FILE": "/etc/my-ca.pem",
+            "HOME": "/nonexistent",
+        }
+    )
     assert settings.timeout == 45.0 and settings.max_retries == 5
     assert settings.tls_server_name == "vault.internal"
     assert settings.https_proxy == "http://proxy.example.com:3128"  # Go's rule: no scheme = http://
@@ -252,9 +255,14 @@ def test_environment_fills_the_transport_fields():
 
 
 def test_bao_twins_and_defaults():
-    fields = transport_from_environment({
-        "BAO_CLIENT_TIMEOUT": "7", "BAO_MAX_RETRIES": "0", "BAO_TLS_SERVER_NAME": "x", "BAO_PROXY_ADDR": "127.0.0.1:1",
-    })
+    fields = transport_from_environment(
+        {
+            "BAO_CLIENT_TIMEOUT": "7",
+            "BAO_MAX_RETRIES": "0",
+            "BAO_TLS_SERVER_NAME": "x",
+            "BAO_PROXY_ADDR": "127.0.0.1:1",
+        }
+    )
     assert fields["timeout"] == 7.0 and fields["max_retries"] == 0 and fields["tls_server_name"] == "x"
     assert fields["proxy_addr"] == "http://127.0.0.1:1"
     assert transport_from_environment({"VAULT_CLIENT_TIMEOUT": "1", "BAO_CLIENT_TIMEOUT": "2"})["timeout"] == 1.0
@@ -324,9 +332,14 @@ def test_http_proxy_is_used_and_no_proxy_skips_it(bao, proxy, vault_test_resolve
     assert proxy.count >= 1 and all(t == f"vault.test:{port}" for t in proxy.targets)
 
     before = proxy.count
-    direct = Gateway(ConnectionSettings(
-        addr=addr, token=bao.root_token, http_proxy=f"http://127.0.0.1:{proxy.port}", no_proxy="vault.test",
-    ))
+    direct = Gateway(
+        ConnectionSettings(
+            addr=addr,
+            token=bao.root_token,
+            http_proxy=f"http://127.0.0.1:{proxy.port}",
+            no_proxy="vault.test",
+        )
+    )
     assert "root" in direct.lookup_self().policies
     assert proxy.count == before
 
@@ -342,10 +355,14 @@ def test_loopback_is_never_proxied_but_proxy_addr_is(bao, proxy):
 
 def test_environment_proxy_reaches_the_client(bao, proxy, vault_test_resolves):
     port = bao.addr.rsplit(":", 1)[1]
-    settings = connection_from_environment({
-        "VAULT_ADDR": f"http://vault.test:{port}", "VAULT_TOKEN": bao.root_token,
-        "http_proxy": f"127.0.0.1:{proxy.port}", "HOME": "/nonexistent",
-    })
+    settings = connection_from_environment(
+        {
+            "VAULT_ADDR": f"http://vault.test:{port}",
+            "VAULT_TOKEN": bao.root_token,
+            "http_proxy": f"127.0.0.1:{proxy.port}",
+            "HOME": "/nonexistent",
+        }
+    )
     assert "root" in Gateway(settings).lookup_self().policies
     assert proxy.count >= 1
 
@@ -362,7 +379,9 @@ def tls_bao():
 def test_https_proxy_tunnels_with_server_name(tls_bao, proxy, vault_test_resolves):
     port = tls_bao.addr.rsplit(":", 1)[1]
     base = ConnectionSettings(
-        addr=f"https://vault.test:{port}", token=tls_bao.root_token, ca_cert=tls_bao.ca_cert,
+        addr=f"https://vault.test:{port}",
+        token=tls_bao.root_token,
+        ca_cert=tls_bao.ca_cert,
         https_proxy=f"http://127.0.0.1:{proxy.port}",
     )
     # vault.test is not a name on the dev certificate: the tunnel works, the name check fails...
@@ -403,9 +422,13 @@ def test_no_retries_and_writes_retried_like_the_cli():
 
 def test_max_retries_from_the_environment():
     with running(StatusServer(503)) as server:
-        settings = connection_from_environment({
-            "VAULT_ADDR": f"http://127.0.0.1:{server.port}", "VAULT_TOKEN": "t", "VAULT_MAX_RETRIES": "4",
-        })
+        settings = connection_from_environment(
+            {
+                "VAULT_ADDR": f"http://127.0.0.1:{server.port}",
+                "VAULT_TOKEN": "t",
+                "VAULT_MAX_RETRIES": "4",
+            }
+        )
         with pytest.raises(VaultError):
             Gateway(settings).request("GET", "sys/mounts")
         assert len(server.requests) == 5
@@ -422,9 +445,13 @@ def test_refused_connection_is_reported_not_hung():
 
 def test_client_timeout_from_the_environment_against_a_silent_server():
     with running(SilentServer()) as server:
-        settings = connection_from_environment({
-            "VAULT_ADDR": f"http://127.0.0.1:{server.port}", "VAULT_CLIENT_TIMEOUT": "300ms", "VAULT_MAX_RETRIES": "3",
-        })
+        settings = connection_from_environment(
+            {
+                "VAULT_ADDR": f"http://127.0.0.1:{server.port}",
+                "VAULT_CLIENT_TIMEOUT": "300ms",
+                "VAULT_MAX_RETRIES": "3",
+            }
+        )
         assert settings.timeout == pytest.approx(0.3)
         started = time.monotonic()
         with pytest.raises(Unreachable, match="timed out"):

@@ -51,21 +51,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--namespace", "-n", help="namespace (default: VAULT_NAMESPACE)")
     parser.add_argument("--read-only", action="store_true", help="disable every write action")
     parser.add_argument("--path", help="open with this secret or folder selected, e.g. secret/team/app/db")
-    parser.add_argument("--view", type=_view_name, metavar="VIEW", help="the view to open first (browser, leases, transit, policies, cluster, pki, lint, history)")
     parser.add_argument(
-        "--clipboard-timeout", type=float, default=None, metavar="SECONDS",
+        "--view",
+        type=_view_name,
+        metavar="VIEW",
+        help="the view to open first (browser, leases, transit, policies, cluster, pki, lint, history)",
+    )
+    parser.add_argument(
+        "--clipboard-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
         help="clear copied values after this many seconds (default 30; 0 = never)",
     )
     parser.add_argument(
-        "--profile", "-p", metavar="NAME",
+        "--profile",
+        "-p",
+        metavar="NAME",
         help="connect as this profile from the config file (default: its default_profile)",
     )
     parser.add_argument(
-        "--config", metavar="FILE",
+        "--config",
+        metavar="FILE",
         help="the profiles file (default: VAULT_TUI_CONFIG or ~/.config/vault-tui/config.toml)",
     )
     parser.add_argument(
-        "--forget", metavar="PROFILE",
+        "--forget",
+        metavar="PROFILE",
         help="remove PROFILE's remembered token / AppRole secret ID from the OS keyring, then exit",
     )
     parser.add_argument("--version", action="version", version=f"vault-tui {__version__}")
@@ -107,8 +119,7 @@ def config_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
             # The profile's token belongs to the profile's server: never send it elsewhere.
             if connection.token:
                 base.token_note = (
-                    f"the token of profile {base.profile} ({base.token_source}) is not sent to --addr, "
-                    "another server"
+                    f"the token of profile {base.profile} ({base.token_source}) is not sent to --addr, another server"
                 )
             connection = replace(connection, token=None)
             base.token_source = TOKEN_NONE

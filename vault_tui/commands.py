@@ -97,14 +97,18 @@ class CommandLine:
         app = self.app
         commands: list[tuple[str, Callable[[], Any], str]] = []
         for spec in VIEWS:
-            commands.append((f"View: {spec.title}", _opener(app, spec.name), f"Switch to the {spec.title.lower()} view"))
+            commands.append(
+                (f"View: {spec.title}", _opener(app, spec.name), f"Switch to the {spec.title.lower()} view")
+            )
         commands.append(("Command line (:)", app.action_command_line, "k9s-style :kv :leases :transit :ctx"))
         commands.append(("Keys for this view (?)", app.action_help, "Show the key bindings"))
         commands.append(("Switch profile (:ctx)", self.open_profile_switcher, "Connect with another saved profile"))
         commands.append(
             ("Switch namespace (:ns)", self.open_namespace_switcher, "Pick a child namespace, the parent or the root")
         )
-        screen_commands = getattr(app.view_screen(app.current_mode) if app.current_mode else None, "palette_commands", None)
+        screen_commands = getattr(
+            app.view_screen(app.current_mode) if app.current_mode else None, "palette_commands", None
+        )
         if callable(screen_commands):
             commands.extend(screen_commands())
         return commands

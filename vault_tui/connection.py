@@ -156,9 +156,7 @@ class ConnectionKeeper:
                 # Not renewable, or max TTL reached: wait until it runs out, then report it lost.
                 self.token = fresh
                 self.app.post_message(TokenRenewed(fresh))
-                remaining = (
-                    (fresh.expire_time - datetime.now(UTC)).total_seconds() if fresh.expire_time else 0
-                )
+                remaining = (fresh.expire_time - datetime.now(UTC)).total_seconds() if fresh.expire_time else 0
                 await asyncio.sleep(max(0.0, remaining))
                 if self.token is fresh:
                     self._lose_token(TokenInvalid("the session token reached its maximum TTL and expired"))
@@ -210,9 +208,11 @@ class ConnectionKeeper:
     async def _health_loop(self) -> None:
         failures = 0
         while not self._closed and self.running:
-            delay = HEALTH_EVERY if self.link in (Link.ACTIVE, Link.STANDBY) else RETRY_BACKOFF[
-                min(failures, len(RETRY_BACKOFF) - 1)
-            ]
+            delay = (
+                HEALTH_EVERY
+                if self.link in (Link.ACTIVE, Link.STANDBY)
+                else RETRY_BACKOFF[min(failures, len(RETRY_BACKOFF) - 1)]
+            )
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)

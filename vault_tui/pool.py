@@ -38,9 +38,7 @@ class DaemonPool(Executor):
                 raise RuntimeError("the pool is shut down")
             self._queue.put((future, fn, args, kwargs))
             if self._idle == 0 and len(self._threads) < self._size:
-                thread = threading.Thread(
-                    target=self._run, name=f"{self._name}-{len(self._threads) + 1}", daemon=True
-                )
+                thread = threading.Thread(target=self._run, name=f"{self._name}-{len(self._threads) + 1}", daemon=True)
                 self._threads.append(thread)
                 thread.start()
             else:

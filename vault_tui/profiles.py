@@ -87,8 +87,18 @@ APP_NAME = "vault-tui"
 CONFIG_ENV = "VAULT_TUI_CONFIG"
 
 PROFILE_KEYS = {
-    "addr", "addrs", "namespace", "default_view", "read_only", "auth", "tls", "description",
-    "timeout", "max_retries", "proxy", "index_at_connect",
+    "addr",
+    "addrs",
+    "namespace",
+    "default_view",
+    "read_only",
+    "auth",
+    "tls",
+    "description",
+    "timeout",
+    "max_retries",
+    "proxy",
+    "index_at_connect",
 }
 AUTH_KEYS = {"method", "mount", "role", "username", "jwt_path"}
 TLS_KEYS = {"ca_cert", "ca_path", "client_cert", "client_key", "skip_verify", "server_name"}
@@ -207,8 +217,10 @@ class Profile:
         if token is None:
             return None, TOKEN_NONE, ""
         if not self.uses_environment_token:
-            return None, TOKEN_NONE, (
-                f"{source} not used: profile {self.name} signs in with {self.auth.method}, as another identity"
+            return (
+                None,
+                TOKEN_NONE,
+                (f"{source} not used: profile {self.name} signs in with {self.auth.method}, as another identity"),
             )
         env_value = (_env(environ, "VAULT_ADDR", "BAO_ADDR") or "").strip()
         if self.addrs and env_value:
@@ -217,8 +229,10 @@ class Profile:
             except AddressError:
                 env_addrs = ()
             if not env_addrs or env_addrs[0] not in self.addrs:
-                return None, TOKEN_NONE, (
-                    f"{source} not used: it is for VAULT_ADDR's server, not profile {self.name}'s"
+                return (
+                    None,
+                    TOKEN_NONE,
+                    (f"{source} not used: it is for VAULT_ADDR's server, not profile {self.name}'s"),
                 )
         return token, source, ""
 
@@ -387,7 +401,7 @@ class _Validator:
         for key, value in body.items():
             if not isinstance(value, str) or not value.strip():
                 raise self.fail(
-                    f"keymap entry {key!r} must be a string of keys, e.g. \"f5\" or \"ctrl+r,f5\"", ("keymap",), key
+                    f'keymap entry {key!r} must be a string of keys, e.g. "f5" or "ctrl+r,f5"', ("keymap",), key
                 )
         return {str(k): str(v) for k, v in body.items()}
 
@@ -461,7 +475,7 @@ class _Validator:
         try:
             if key == "timeout":
                 if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-                    raise SettingError(f"timeout must be seconds or a duration like \"60s\", not {_toml_type(value)}")
+                    raise SettingError(f'timeout must be seconds or a duration like "60s", not {_toml_type(value)}')
                 return parse_duration(value, key)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise SettingError(f"{key} must be a whole number, not {_toml_type(value)}")
@@ -490,7 +504,9 @@ class _Validator:
                 raise self.fail(str(error), table, "proxy") from None
         view = self._string(body, "default_view", table)
         if view is not None and view not in view_names():
-            raise self.fail(f"'default_view' must be one of {', '.join(view_names())}, got {view!r}", table, "default_view")
+            raise self.fail(
+                f"'default_view' must be one of {', '.join(view_names())}, got {view!r}", table, "default_view"
+            )
         namespace = self._string(body, "namespace", table)
         if namespace is not None:
             namespace = namespace.strip().strip("/") or None
@@ -555,7 +571,12 @@ def _expand(value: str | None) -> str | None:
 
 def _toml_type(value: Any) -> str:
     names = {
-        bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array", dict: "a table"
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "a table",
     }
     return names.get(type(value), type(value).__name__)
 

@@ -117,7 +117,9 @@ register(transfer.export_subtree, TrailSpec(Action.EXPORT, _loc))
 register(transfer.export_dotenv, TrailSpec(Action.EXPORT, _loc))
 
 
-def describe(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> tuple[Action, str, list[int]] | None:
+def describe(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> tuple[Action, str, list[int]] | None:
     """(action, target, versions) when ``fn(gateway, *args, **kwargs)`` changes something, else None."""
     while isinstance(fn, functools.partial):
         args, kwargs, fn = (*fn.args, *args), {**fn.keywords, **kwargs}, fn.func

@@ -14,10 +14,22 @@ from rich.text import Text
 
 # Characters that reorder or hide text: bidi controls and zero-width characters.
 _INVISIBLE = {
-    0x200B, 0x200C, 0x200D, 0x200E, 0x200F,  # zero-width, LRM, RLM
-    0x202A, 0x202B, 0x202C, 0x202D, 0x202E,  # bidi embeddings / overrides
-    0x2066, 0x2067, 0x2068, 0x2069,  # bidi isolates
-    0x2028, 0x2029,  # line / paragraph separators
+    0x200B,
+    0x200C,
+    0x200D,
+    0x200E,
+    0x200F,  # zero-width, LRM, RLM
+    0x202A,
+    0x202B,
+    0x202C,
+    0x202D,
+    0x202E,  # bidi embeddings / overrides
+    0x2066,
+    0x2067,
+    0x2068,
+    0x2069,  # bidi isolates
+    0x2028,
+    0x2029,  # line / paragraph separators
     0xFEFF,  # BOM / zero-width no-break space
     0x00AD,  # soft hyphen
 }

@@ -168,7 +168,7 @@ def sanitise(text: str, *, free_text: bool = True, limit: int = _MAX_RESULT) -> 
 
 
 def result_text(result: str | BaseException | None) -> str:
-    """"ok" for None/"ok", else the error's first line, sanitised."""
+    """ "ok" for None/"ok", else the error's first line, sanitised."""
     if result is None:
         return "ok"
     if isinstance(result, BaseException):

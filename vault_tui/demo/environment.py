@@ -224,9 +224,7 @@ class DemoEnvironment:
         self.bao = BaoServer(tls=self._tls)
         self.bao.start()
         self.timings["bao"] = time.monotonic() - step
-        self.settings = ConnectionSettings(
-            addr=self.bao.addr, token=self.bao.root_token, ca_cert=self.bao.ca_cert
-        )
+        self.settings = ConnectionSettings(addr=self.bao.addr, token=self.bao.root_token, ca_cert=self.bao.ca_cert)
         self._checkpoint()
 
         if not self._want_postgres:

@@ -44,6 +44,7 @@ TRANSIT_MOUNT = "transit"
 DATABASE_MOUNT = "database"
 USERPASS_MOUNT = "userpass"
 
+
 def wait_for_kv2(client: hvac.Client, mount: str, timeout: float = 60.0) -> None:
     """A new KV v2 mount upgrades itself in the background ("Upgrading from non-versioned to
     versioned data"); on a busy machine the first calls can land before it is done. Wait."""

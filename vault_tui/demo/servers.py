@@ -127,7 +127,9 @@ class BaoServer:
             env=env,
             start_new_session=True,
             # Only from the main thread: PDEATHSIG fires when the *thread* that forked exits.
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread() else None,
+            preexec_fn=_die_with_parent
+            if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread()
+            else None,
         )
         # The dev server prints the root token and unseal key: keep its output in memory only,
         # redacted, for error messages. Nothing is written to disk.
@@ -152,9 +154,7 @@ class BaoServer:
                     if not os.path.exists(self.ca_cert or ""):
                         raise OSError("no CA yet")
                     context = ssl.create_default_context(cafile=self.ca_cert)
-                with urllib.request.urlopen(
-                    f"{self.addr}/v1/sys/health", timeout=1, context=context
-                ) as response:
+                with urllib.request.urlopen(f"{self.addr}/v1/sys/health", timeout=1, context=context) as response:
                     if response.status == 200:
                         return
             except (OSError, urllib.error.URLError):

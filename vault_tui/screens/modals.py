@@ -122,7 +122,9 @@ class PromptScreen(Dialog[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
 
-    def __init__(self, title: str, label: str = "", value: str = "", *, password: bool = False, placeholder: str = "") -> None:
+    def __init__(
+        self, title: str, label: str = "", value: str = "", *, password: bool = False, placeholder: str = ""
+    ) -> None:
         super().__init__()
         self._title = title
         self._label = label
@@ -267,7 +269,11 @@ class MessageScreen(Dialog[None]):
 def describe_connect_error(error: VaultError, addr: str) -> tuple[str, str, str]:
     """(title, detail, hint) for the connection error screen."""
     if isinstance(error, Sealed):
-        return ("The server is sealed", str(error), "Unseal it (bao operator unseal / vault operator unseal), then press r.")
+        return (
+            "The server is sealed",
+            str(error),
+            "Unseal it (bao operator unseal / vault operator unseal), then press r.",
+        )
     if isinstance(error, TLSFailure):
         return ("TLS: certificate not trusted", str(error), "Set VAULT_CACERT (or BAO_CACERT) to the server's CA file.")
     if isinstance(error, Unreachable):

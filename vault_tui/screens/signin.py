@@ -146,8 +146,7 @@ class SignInScreen(Dialog[tuple[str, TokenInfo] | None]):
                 yield Static(Text(visible(self.reason, multiline=True)), id="signin-reason")
             if connection.skip_verify:
                 yield Static(
-                    Text("⚠ TLS verification is OFF: anyone on the network path can read what you type.",
-                         style="bold"),
+                    Text("⚠ TLS verification is OFF: anyone on the network path can read what you type.", style="bold"),
                     id="signin-tls-warning",
                 )
             with Horizontal(classes="signin-row"):
@@ -155,13 +154,19 @@ class SignInScreen(Dialog[tuple[str, TokenInfo] | None]):
                 yield Select([(m.label, m.name) for m in AUTH_METHODS], value=method, allow_blank=False, id="method")
             with Horizontal(classes="signin-row"):
                 yield Label("Mount path", classes="signin-label")
-                yield Input(value=self._default("auth_mount"), placeholder=AUTH_METHOD[method].default_mount, id="mount")
+                yield Input(
+                    value=self._default("auth_mount"), placeholder=AUTH_METHOD[method].default_mount, id="mount"
+                )
             for field in FIELDS:
                 own = field_of(method, field.name)
                 with Horizontal(classes="signin-row", id=f"row-{field.name}") as row:
                     row.display = own is not None
                     yield Label((own or field).label, classes="signin-label", id=f"label-{field.name}")
-                    value = self._default(f"auth_{field.profile_key}", field.default) if field.profile_key else field.default
+                    value = (
+                        self._default(f"auth_{field.profile_key}", field.default)
+                        if field.profile_key
+                        else field.default
+                    )
                     yield Input(value=value, password=field.secret, id=field.name)
             yield Checkbox("Remember in the OS keyring (a token, or the AppRole secret ID)", id="remember")
             yield Static("", id="signin-keyring", markup=False)
@@ -210,7 +215,9 @@ class SignInScreen(Dialog[tuple[str, TokenInfo] | None]):
         note.update("" if status.usable else Text(visible(status.message), style="yellow"))
 
     def _show_error(self, text: str) -> None:
-        self.query_one("#signin-error", Static).update(Text(visible(text, multiline=True), style="bold red") if text else "")
+        self.query_one("#signin-error", Static).update(
+            Text(visible(text, multiline=True), style="bold red") if text else ""
+        )
 
     # -- remembered credentials -------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="signin-keyring", exit_on_error=False)
@@ -225,7 +232,9 @@ class SignInScreen(Dialog[tuple[str, TokenInfo] | None]):
             return
         if secret_id:
             request = LoginRequest("approle", mount=self._default("auth_mount"), role=role_id, secret_id=secret_id)
-            self.app.call_from_thread(self._submit_request, request, False, "Signing in with the remembered AppRole secret ID…")
+            self.app.call_from_thread(
+                self._submit_request, request, False, "Signing in with the remembered AppRole secret ID…"
+            )
 
     # -- submit -----------------------------------------------------------------------------------
     def collect(self) -> LoginRequest:
@@ -269,9 +278,16 @@ class SignInScreen(Dialog[tuple[str, TokenInfo] | None]):
         outcome = message.outcome
         self.busy = False
         if outcome.remembered:
-            self.app.notify(f"Remembered the {outcome.remembered} in the keyring for profile {visible(self.profile)}.", markup=False)
+            self.app.notify(
+                f"Remembered the {outcome.remembered} in the keyring for profile {visible(self.profile)}.", markup=False
+            )
         elif outcome.keyring_note:
-            self.app.notify(f"Signed in, but not remembered: {visible(outcome.keyring_note)}", severity="warning", markup=False, timeout=8)
+            self.app.notify(
+                f"Signed in, but not remembered: {visible(outcome.keyring_note)}",
+                severity="warning",
+                markup=False,
+                timeout=8,
+            )
         self.dismiss((outcome.result.client_token, outcome.result.token))
 
     @on(Failed)

@@ -65,8 +65,10 @@ def validate_addr(address: str, source: str = "") -> str:
         raise AddressError(address, "it contains spaces or control characters", source)
     if "," in text:
         raise AddressError(
-            address, "it contains ','; list several addresses as separate entries (addrs = [...]), "
-            "or comma-separated in --addr, VAULT_ADDR or a profile's addr", source,
+            address,
+            "it contains ','; list several addresses as separate entries (addrs = [...]), "
+            "or comma-separated in --addr, VAULT_ADDR or a profile's addr",
+            source,
         )
     found = _SCHEME.match(text)
     if not found:

@@ -38,6 +38,7 @@ DEFAULT_K8S_JWT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 # Largest JWT file we will read: a service-account token is a few KB.
 MAX_JWT_FILE_BYTES = 64 * 1024
 
+
 class LoginFailed(VaultError):
     """The server refused the credentials. ``str()`` is Vault's reason, in plain words."""
 
@@ -246,8 +247,7 @@ def read_jwt_file(path: str | Path = DEFAULT_K8S_JWT_PATH) -> str:
             raw = handle.read(MAX_JWT_FILE_BYTES + 1)
     except FileNotFoundError:
         raise CredentialFileError(
-            f"no service-account token at {where} (not running in a Kubernetes pod? "
-            "set the JWT file path)"
+            f"no service-account token at {where} (not running in a Kubernetes pod? set the JWT file path)"
         ) from None
     except IsADirectoryError:
         raise CredentialFileError(f"{where} is a directory, not a token file") from None
@@ -333,8 +333,13 @@ _USERNAME = AuthField("username", "Username", profile_key="username")
 _PASSWORD = AuthField("password", "Password", secret=True)
 
 AUTH_METHODS: tuple[AuthMethod, ...] = (
-    AuthMethod("token", "Token", "token", (AuthField("token", "Token", secret=True),),
-               lambda gateway, r: login_token(gateway, r.token)),
+    AuthMethod(
+        "token",
+        "Token",
+        "token",
+        (AuthField("token", "Token", secret=True),),
+        lambda gateway, r: login_token(gateway, r.token),
+    ),
     AuthMethod(
         "approle",
         "AppRole",
@@ -347,10 +352,20 @@ AUTH_METHODS: tuple[AuthMethod, ...] = (
         _login_approle_request,
         remembers="secret_id",
     ),
-    AuthMethod("userpass", "Username & password", "userpass", (_USERNAME, _PASSWORD),
-               lambda gateway, r: login_userpass(gateway, r.username, r.password, mount=r.effective_mount)),
-    AuthMethod("ldap", "LDAP", "ldap", (_USERNAME, _PASSWORD),
-               lambda gateway, r: login_ldap(gateway, r.username, r.password, mount=r.effective_mount)),
+    AuthMethod(
+        "userpass",
+        "Username & password",
+        "userpass",
+        (_USERNAME, _PASSWORD),
+        lambda gateway, r: login_userpass(gateway, r.username, r.password, mount=r.effective_mount),
+    ),
+    AuthMethod(
+        "ldap",
+        "LDAP",
+        "ldap",
+        (_USERNAME, _PASSWORD),
+        lambda gateway, r: login_ldap(gateway, r.username, r.password, mount=r.effective_mount),
+    ),
     AuthMethod(
         "kubernetes",
         "Kubernetes",
@@ -365,7 +380,10 @@ AUTH_METHODS: tuple[AuthMethod, ...] = (
         "jwt",
         "JWT",
         "jwt",
-        (AuthField("role", "Role (empty: the mount's default)", profile_key="role"), AuthField("jwt", "JWT", secret=True)),
+        (
+            AuthField("role", "Role (empty: the mount's default)", profile_key="role"),
+            AuthField("jwt", "JWT", secret=True),
+        ),
         lambda gateway, r: login_jwt(gateway, r.role, r.jwt, mount=r.effective_mount),
     ),
 )

@@ -188,9 +188,7 @@ class Gateway:
         """Flavour, version and seal state. Works without a token."""
 
         def run(client: hvac.Client) -> ServerInfo:
-            response = client.adapter.get(
-                "/v1/sys/seal-status", raise_exception=False
-            )
+            response = client.adapter.get("/v1/sys/seal-status", raise_exception=False)
             body = response.json() if hasattr(response, "json") else response
             if not isinstance(body, dict):
                 raise MalformedResponse("sys/seal-status did not return an object")

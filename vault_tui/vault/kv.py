@@ -122,7 +122,7 @@ def scan(gateway: Gateway, kind: EngineKind, mount: str, path: str = "", limit: 
     OpenBao answers the ``SCAN`` verb in one call; Vault has no SCAN, so there we walk the tree.
     """
     where = list_path(kind, mount, path)
-    path = where[len(list_path(kind, mount, "")):]
+    path = where[len(list_path(kind, mount, "")) :]
     server = gateway.server
     if server and server.supports_scan:
         try:
@@ -256,9 +256,7 @@ def _validate_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data)
 
 
-def write_v2(
-    gateway: Gateway, mount: str, path: str, data: Mapping[str, Any], *, cas: int
-) -> WriteResult:
+def write_v2(gateway: Gateway, mount: str, path: str, data: Mapping[str, Any], *, cas: int) -> WriteResult:
     """Write a new KV v2 version with check-and-set. ``cas=0`` means "only if it does not exist"."""
     ensure_writable(gateway, "writing a secret")
     where = kv_api_path(mount, path, "data")
@@ -267,9 +265,7 @@ def write_v2(
     return WriteResult(mount=_mount(mount) + "/", path=path, version=version)
 
 
-def patch_v2(
-    gateway: Gateway, mount: str, path: str, data: Mapping[str, Any], *, cas: int
-) -> WriteResult:
+def patch_v2(gateway: Gateway, mount: str, path: str, data: Mapping[str, Any], *, cas: int) -> WriteResult:
     """Merge-patch keys into the current version, with check-and-set. A ``None`` value removes a key."""
     ensure_writable(gateway, "patching a secret")
     where = kv_api_path(mount, path, "data")

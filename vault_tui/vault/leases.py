@@ -294,7 +294,10 @@ def lookup_lease(gateway: Gateway, lease_id: str) -> Lease:
         if _is_invalid_lease(error):
             raise LeaseGone(
                 "the lease no longer exists (expired or revoked)",
-                status=error.status, errors=error.errors, path="sys/leases/lookup", body=error.body,
+                status=error.status,
+                errors=error.errors,
+                path="sys/leases/lookup",
+                body=error.body,
             ) from None
         raise
     return lease_from(gateway.data(body, "sys/leases/lookup"))
@@ -334,12 +337,16 @@ def renew_lease(gateway: Gateway, lease_id: str, increment: int | None = None) -
         if _is_invalid_lease(error) or "lease not found" in text:
             raise LeaseGone(
                 "the lease no longer exists (expired or revoked)",
-                status=error.status, errors=error.errors, path="sys/leases/renew",
+                status=error.status,
+                errors=error.errors,
+                path="sys/leases/renew",
             ) from None
         if "not renewable" in text:
             raise NotRenewable(
-                "the server says this lease is not renewable", status=error.status,
-                errors=error.errors, path="sys/leases/renew",
+                "the server says this lease is not renewable",
+                status=error.status,
+                errors=error.errors,
+                path="sys/leases/renew",
             ) from None
         raise
     granted = body.get("lease_duration") or 0

@@ -57,7 +57,7 @@ class ServerInfo:
 
     @property
     def state(self) -> str:
-        """"sealed", "uninitialized", "standby" or "active"."""
+        """ "sealed", "uninitialized", "standby" or "active"."""
         if self.sealed:
             return "sealed"
         if not self.initialized:

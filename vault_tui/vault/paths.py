@@ -155,7 +155,7 @@ def _match(full: str, mounts: Sequence[Mount | str]) -> tuple[Mount | str, str, 
     if best is None:
         return None
     mount, prefix = best
-    return mount, prefix, full[len(prefix):]
+    return mount, prefix, full[len(prefix) :]
 
 
 def _inside(mount: Mount | str, inner: str) -> str:
@@ -163,7 +163,7 @@ def _inside(mount: Mount | str, inner: str) -> str:
     if isinstance(mount, Mount) and mount.kind is EngineKind.KV2:
         for section in KV2_PATH_SECTIONS:
             if inner.startswith(section + "/"):
-                return inner[len(section) + 1:]
+                return inner[len(section) + 1 :]
     return inner
 
 

@@ -162,7 +162,7 @@ class Certificate:
 
     @property
     def state(self) -> str:
-        """"revoked" or "valid" (expiry is relative to a clock: see :meth:`expired`)."""
+        """ "revoked" or "valid" (expiry is relative to a clock: see :meth:`expired`)."""
         return "revoked" if self.revoked else "valid"
 
 
@@ -731,9 +731,7 @@ def inventory(
     )
     for serial, failure in failures:
         problems.append(_problem(f"certificate {serial} on {base}/", failure))
-    marked = tuple(
-        replace(c, revoked=True) if c.serial in revoked and not c.revoked else c for c in certs
-    )
+    marked = tuple(replace(c, revoked=True) if c.serial in revoked and not c.revoked else c for c in certs)
     return PkiInventory(
         mount=base + "/", certificates=_merge(issuers, marked), problems=tuple(problems), cancelled=cancelled
     )
@@ -869,4 +867,3 @@ def revoke_certificate(gateway: Gateway, mount: str, serial: str) -> RevokedCert
         revocation_time=_revocation_time(data),
         state=str(data.get("state") or "revoked"),
     )
-

@@ -165,7 +165,7 @@ def parse_resultant_acl(data: Mapping[str, Any] | None, namespace: str = "") -> 
             if prefix:
                 if not path.startswith(prefix):
                     continue
-                path = path[len(prefix):]
+                path = path[len(prefix) :]
             out[path] = _caps(value)
         return out
 
@@ -307,9 +307,7 @@ class GrantedPath:
         return self.grants("metadata" if self.kv2 else "", "list")
 
 
-def readable_under(
-    acl: ResultantAcl, mount: Mount | str, kind: EngineKind | None = None
-) -> tuple[GrantedPath, ...]:
+def readable_under(acl: ResultantAcl, mount: Mount | str, kind: EngineKind | None = None) -> tuple[GrantedPath, ...]:
     """Pure: the secret paths and prefixes the token's policies grant under ``mount``.
 
     For a KV v2 mount ``mount/data/x`` and ``mount/metadata/x`` (and delete/undelete/destroy) map
@@ -346,13 +344,13 @@ def readable_under(
             continue
         if not path.startswith(prefix):
             continue
-        rel = path[len(prefix):]
+        rel = path[len(prefix) :]
         if not kv2:
             grant(rel, rule.glob, "", rule.capabilities)
             continue
         for section in sections:
             if rel.startswith(section + "/"):
-                grant(rel[len(section) + 1:], rule.glob, section, rule.capabilities)
+                grant(rel[len(section) + 1 :], rule.glob, section, rule.capabilities)
             elif rule.glob and (section + "/").startswith(rel):  # "mount/*", "mount/da*"
                 grant("", True, section, rule.capabilities)
             elif not rule.glob and rel == section:  # LIST on "mount/metadata" lists the root
@@ -407,8 +405,11 @@ def can_create_under(acl: ResultantAcl, mount: Mount, folder: str = "") -> bool:
         have = set(caps)
         return "deny" not in have and needs <= have
 
-    governing = max((r for r in acl.rules if r.glob and not r.wildcard and base.startswith(r.path)),
-                    key=lambda r: len(r.path), default=None)
+    governing = max(
+        (r for r in acl.rules if r.glob and not r.wildcard and base.startswith(r.path)),
+        key=lambda r: len(r.path),
+        default=None,
+    )
     if governing is not None and enough(governing.capabilities):
         return True
     return any(enough(r.capabilities) and _covers_something_under(r, base) for r in acl.rules)

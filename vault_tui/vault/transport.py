@@ -281,8 +281,15 @@ class VaultHTTPAdapter(HTTPAdapter):
             proxy_kwargs.setdefault(key, value)
         return super().proxy_manager_for(proxy, **proxy_kwargs)
 
-    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None,
-             proxies: Any = None) -> Any:
+    def send(
+        self,
+        request: Any,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> Any:
         if self._ssl_context is not None and verify is not False:
             verify = True  # the CA is in our context already: never load another bundle
         proxy = proxy_for(request.url, self._settings)

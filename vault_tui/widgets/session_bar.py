@@ -34,11 +34,15 @@ class SessionBar(Static):
         app = vault_app(self)
         self.watch(self.app, "now", self._tick, init=False)
         self.watch(self.app, "session", self._refresh_all, init=False)
-        self.update(render_bar(app.session, app.now, demo=app.config.demo, skip_verify=app.config.connection.skip_verify))
+        self.update(
+            render_bar(app.session, app.now, demo=app.config.demo, skip_verify=app.config.connection.skip_verify)
+        )
 
     def _refresh_all(self, _value: object = None) -> None:
         app = vault_app(self)
-        self.update(render_bar(app.session, app.now, demo=app.config.demo, skip_verify=app.config.connection.skip_verify))
+        self.update(
+            render_bar(app.session, app.now, demo=app.config.demo, skip_verify=app.config.connection.skip_verify)
+        )
 
     def _tick(self, _now: datetime) -> None:
         session = vault_app(self).session

@@ -66,7 +66,9 @@ def rows(overview: ClusterOverview, current_addr: str = "") -> list[Row]:
             "contact": contact or "—",
             "index": "—" if node.last_index is None else str(node.last_index),
         }
-        out.append(Row(row_key(node), cells, node_style(node), bool(node.address) and node.address.rstrip("/") == current))
+        out.append(
+            Row(row_key(node), cells, node_style(node), bool(node.address) and node.address.rstrip("/") == current)
+        )
     return out
 
 

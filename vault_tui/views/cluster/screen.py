@@ -173,7 +173,11 @@ class ClusterScreen(Screen[None]):
         if self.error is None:
             status.update(Text(f"refreshed every {REFRESH_SECONDS:.0f} s · ▶ the node vault-tui talks to", style="dim"))
             return
-        age = "" if self.last_good is None else f" — showing what was read {format_ttl(time.monotonic() - self.last_good)} ago"
+        age = (
+            ""
+            if self.last_good is None
+            else f" — showing what was read {format_ttl(time.monotonic() - self.last_good)} ago"
+        )
         status.update(Text(f"STALE: {visible(self.error)}{age}", style="bold yellow"))
 
     def action_copy_address(self) -> None:
