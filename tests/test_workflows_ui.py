@@ -508,6 +508,36 @@ async def test_rename_a_secret_with_every_version(settings, root_client, new_mou
     assert get(root_client, mount, "2", "app/old-name") is None
 
 
+async def test_a_rename_keeps_the_search_index_current(settings, root_client, new_mount):
+    """A move writes the new path into the mount's index and takes the old one out (no re-scan)."""
+    mount = new_mount("2")
+    put(root_client, mount, "2", "app/before", {"v": "1"})
+    put(root_client, mount, "2", "app/other", {"v": "1"})
+    app = app_for(settings, initial_path=f"{mount}/app/before")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot, app, f"{mount}/app/before")
+        screen = app.screen
+        indexer = screen.finding.indexer
+        indexer.wanted([screen.path_tree.mount_named(f"{mount}/")], requested=True)
+
+        def built() -> bool:
+            store = indexer.store(f"{mount}/")
+            return store is not None and store.indexed and not indexer.running()
+
+        await wait_for(pilot, built, 60, "index built")
+        store = indexer.store(f"{mount}/")
+        assert "app/before" in store and "app/after" not in store
+        await pilot.press("M")
+        form = await dialog(pilot, app, TransferDialog)
+        fill(form, "#transfer-target", f"{mount}/app/after")
+        await click(pilot, "#ok")
+        await dialog(pilot, app, PlanScreen)
+        await click(pilot, "#confirm")
+        await back_to_browser(pilot, app)
+        await wait_for(pilot, lambda: "app/after" in store and "app/before" not in store, 30, "index updated")
+        assert "app/other" in store
+
+
 async def test_copy_onto_an_existing_secret_needs_overwrite(settings, root_client, new_mount):
     source, target = new_mount("1"), new_mount("2")
     put(root_client, source, "1", "cfg", {"k": "from-v1"})

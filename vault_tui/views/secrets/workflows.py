@@ -342,6 +342,7 @@ class Workflows:
             return
         if result is None:
             return
+        self._index_changes(request.mount, result.written)
         report = model.apply_report(result, loc)
         if result.ok:
             self._say(report)
@@ -456,6 +457,21 @@ class Workflows:
             self._say(report)
 
     # -- after a change: the tree shows the result ------------------------------------------------
+    def _index_changes(
+        self,
+        mount: Mount,
+        written: tuple[transfer.PathOutcome, ...],
+        source: Mount | None = None,
+        deleted: tuple[str, ...] = (),
+    ) -> None:
+        """Keep the search index current: written targets join it, moved-away sources leave it."""
+        indexer = self.screen.finding.indexer
+        for outcome in written:
+            indexer.added(mount, outcome.target)
+        if source is not None:
+            for path in deleted:
+                indexer.removed(source, path)
+
     def _refresh(self, mount: Mount, folder: str) -> None:
         """List again every loaded folder above ``folder`` and below it."""
         tree = self.tree
