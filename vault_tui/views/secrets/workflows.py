@@ -6,7 +6,7 @@
 ``E``  edit the secret in ``$VISUAL`` / ``$EDITOR`` as JSON or YAML (``[settings] editor_format``)
 ``X``  export a mount, folder or secret to a JSON file (preview, then confirm; mode 0600)
 ``I``  import a JSON export into a folder (a dry run per path, then confirm; written with CAS)
-``y``  copy a secret or a folder, within or across KV mounts (``F5`` too)
+``F5`` copy a secret or a folder, within or across KV mounts (``y`` copies the path: search)
 ``M``  move or rename a secret or a folder (``F6`` too)
 ``$``  write one secret's keys to a ``.env`` file (after a warning; mode 0600)
 =====  ==========================================================================================
@@ -350,7 +350,7 @@ class Workflows:
             self._report("Imported, with problems", report)
         self._show_result(request.mount, request.folder)
 
-    # -- y / M: copy, move, rename ---------------------------------------------------------------
+    # -- F5 / M: copy, move, rename ---------------------------------------------------------------
     def copy(self) -> None:
         self._start("copy_secrets", "copy", lambda target: self._transfer(target, move=False))
 
