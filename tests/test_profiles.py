@@ -318,3 +318,22 @@ async def test_keymap_rebinds_a_key(settings, root_client, kv2_mount):
         before = app.worker.requests_sent
         await pilot.press("f5")
         await wait_for(pilot, lambda: app.worker.requests_sent > before, timeout=60.0, what="refresh by f5")
+
+
+def test_lint_thresholds_table(tmp_path):
+    """[lint] sets the lint report's thresholds (the UI view and `vault-tui lint` read config.lint)."""
+    from vault_tui.views.lint.model import LintSettings
+    from vault_tui.views.lint.view_model import lint_settings
+
+    applied = parse_profiles("[lint]\nstale_days = 90\ncert_expiry_days = 14\n", tmp_path / "c.toml").apply_settings(
+        AppConfig()
+    )
+    assert applied.lint == LintSettings(stale_days=90, cert_expiry_days=14)
+    assert lint_settings(applied) == (LintSettings(stale_days=90, cert_expiry_days=14), "")
+    assert parse_profiles("[settings]\n", tmp_path / "c.toml").apply_settings(AppConfig()).lint is None
+    with pytest.raises(ConfigError) as error:
+        parse_profiles("[lint]\nstale_days = 90\nstale_dayz = 3\n", tmp_path / "c.toml")
+    assert "stale_dayz" in str(error.value) and "line 3" in str(error.value)
+    with pytest.raises(ConfigError) as error:
+        parse_profiles('[lint]\nlease_ttl_days = "a week"\n', tmp_path / "c.toml")
+    assert "whole number" in str(error.value) and "line 2" in str(error.value)

@@ -191,6 +191,7 @@ class AppConfig:
     idle_lock_sign_in: bool = False
     # E in the secrets view opens the secret in $VISUAL / $EDITOR as "json" or "yaml".
     editor_format: str = "json"
+    lint: Any = None  # [lint] thresholds of the lint report (a LintSettings); None = the defaults
     # The operator's trail (vault_tui.trail): on by default; None = the user's state directory.
     trail: bool = True
     trail_path: str | None = None

@@ -102,7 +102,7 @@ PROFILE_KEYS = {
 }
 AUTH_KEYS = {"method", "mount", "role", "username", "jwt_path"}
 TLS_KEYS = {"ca_cert", "ca_path", "client_cert", "client_key", "skip_verify", "server_name"}
-TOP_KEYS = {"default_profile", "profiles", "keymap", "settings"}
+TOP_KEYS = {"default_profile", "profiles", "keymap", "settings", "lint"}
 # [settings]: name -> (type, minimum)
 SETTINGS = {
     "clipboard_clear_seconds": (float, 0.0),
@@ -285,10 +285,13 @@ class ProfilesConfig:
     default_profile: str | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. "tree.refresh" = "f5"
     settings: Mapping[str, float | bool | str] = field(default_factory=dict)
+    lint: Any = None  # the [lint] thresholds (a LintSettings), None when the file has no [lint]
 
     def apply_settings(self, config: AppConfig) -> AppConfig:
-        """Copy the [keymap] and [settings] tables onto ``config``."""
+        """Copy the [keymap], [settings] and [lint] tables onto ``config``."""
         changes: dict[str, Any] = dict(self.settings)
+        if self.lint is not None:
+            changes["lint"] = self.lint
         if self.keymap:
             changes["keymap"] = {**config.keymap, **self.keymap}
         return replace(config, **changes) if changes else config
@@ -365,7 +368,7 @@ class _Validator:
         for key in doc:
             if key not in TOP_KEYS:
                 raise self.fail(
-                    f"unknown setting {key!r} (expected 'default_profile', [profiles.NAME], [keymap] or [settings])",
+                    f"unknown setting {key!r} (expected 'default_profile', [profiles.NAME], [keymap], [settings] or [lint])",
                     (),
                     key,
                 )
@@ -391,9 +394,22 @@ class _Validator:
                 raise self.fail(f"default_profile {default!r} is not a defined profile", (), "default_profile")
         keymap = self.keymap(doc.get("keymap", {}))
         settings = self.settings(doc.get("settings", {}))
+        lint = self.lint(doc["lint"]) if "lint" in doc else None
         return ProfilesConfig(
-            path=self.path, profiles=profiles, default_profile=default, keymap=keymap, settings=settings
+            path=self.path, profiles=profiles, default_profile=default, keymap=keymap, settings=settings, lint=lint
         )
+
+    def lint(self, body: Any) -> Any:
+        """The [lint] table: the lint report's thresholds (stale_days, transit_rotation_days, ...)."""
+        from .views.lint.model import LintSettings  # Textual-free; only needed when the file has [lint]
+
+        if not isinstance(body, dict):
+            raise self.fail("'lint' must be a table of thresholds, e.g. stale_days = 365", (), "lint")
+        try:
+            return LintSettings.from_mapping(body)
+        except ValueError as error:
+            bad = next((key for key in body if f"lint.{key}:" in str(error)), None)
+            raise self.fail(str(error), ("lint",), bad) from None
 
     def keymap(self, body: Any) -> dict[str, str]:
         if not isinstance(body, dict):
