@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Modules whose @register calls define the benchmarks, in order.
-MODULES = ["benchmarks.engine", "benchmarks.leases_row"]
+MODULES = ["benchmarks.engine", "benchmarks.leases_row", "benchmarks.ui"]
 
 
 @dataclass(frozen=True)
