@@ -289,6 +289,8 @@ class VaultApp(App[None]):
         if was_stale and not self.session.stale:
             self.notify(f"The server is back ({visible(message.addr)}); views reloaded.", markup=False)
             self.refresh_views()
+        elif message.recovered and not self.session.stale:
+            self.refresh_views()  # a view's call failed, but the server answers: it reloads quietly
 
     @on(VaultFailed)
     def _vault_failed(self, message: VaultFailed) -> None:

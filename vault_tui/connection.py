@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .worker import VaultWorker
 
 HEALTH_EVERY = 3.0  # seconds between health polls while healthy
+RECOVERY_GAP = 10.0  # seconds between two quiet reloads after a failed call the server then answered
 RETRY_BACKOFF = (1.0, 2.0, 3.0, 5.0, 8.0)  # seconds between attempts while the server is away
 
 
@@ -56,6 +57,8 @@ class ConnectionKeeper:
         self._health_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._checking_token = False
+        self._suspected = False  # a call failed as if the server were away: recheck, then reload
+        self._recovered_at = -RECOVERY_GAP
         self._closed = False
         self.running = False  # the session is up and should be watched
         worker.on_success = self._answered
@@ -184,7 +187,10 @@ class ConnectionKeeper:
                 self._checking_token = True
                 self.app.run_worker(self._check_token(), group="token-check", exit_on_error=False)
         elif isinstance(error, (Unreachable, Sealed, NodeNotActive)):
-            self._wake.set()  # check the node now, not at the next poll
+            # Check the node now, not at the next poll. If it answers after all (it was a blip, or
+            # it came back before the check), the views that failed are still asked to reload.
+            self._suspected = True
+            self._wake.set()
 
     async def _check_token(self) -> None:
         """After a 403: is the token still alive? (lookup-self is allowed to every live token)."""
@@ -273,9 +279,18 @@ class ConnectionKeeper:
         server: ServerInfo | None = None,
     ) -> None:
         changed = link != self.link or bool(moved_from) or health.leader_addr != self.leader_addr
+        recovered = self._suspected and link in (Link.ACTIVE, Link.STANDBY)
+        if recovered:
+            # At most one quiet reload per RECOVERY_GAP: a call that keeps failing while the node's
+            # health is fine must not turn into a reload loop.
+            now = time.monotonic()
+            recovered = now - self._recovered_at >= RECOVERY_GAP
+            if recovered:
+                self._recovered_at = now
+        self._suspected = False
         self.link = link
         self.leader_addr = health.leader_addr or self.leader_addr
-        if not changed:
+        if not changed and not recovered:
             return
         self.app.post_message(
             LinkChanged(
@@ -285,6 +300,7 @@ class ConnectionKeeper:
                 problem=health.problem,
                 moved_from=moved_from,
                 server=server,
+                recovered=recovered,
             )
         )
 

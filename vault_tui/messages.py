@@ -59,6 +59,7 @@ class LinkChanged(Message):
     problem: str = ""  # why it is not healthy, one sentence
     moved_from: str = ""  # set when vault-tui moved to another node by itself
     server: ServerInfo | None = None
+    recovered: bool = False  # a call had failed as if the server were away, and it answers now
 
 
 @dataclass

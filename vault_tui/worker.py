@@ -182,6 +182,12 @@ class VaultWorker:
         if self.on_failure is not None:
             self.on_failure(error)
 
+    def noticed(self, error: VaultError) -> None:
+        """A view met ``error`` inside a call that returned normally (a partial result, a refresh
+        that reports its failure as data): tell the connection watcher as if the call had failed,
+        so that a server that went away is noticed now and its return reloads the views."""
+        self._report_failure(error)
+
     # -- fire and post --------------------------------------------------------------------------
     def submit(
         self,

@@ -423,6 +423,8 @@ class LeasesScreen(LeaseAudit):
             self.hidden_prefixes = list(report.hidden)
         for folder, why in report.problems:
             self.note(f"listing leases under {folder} failed: {why}", "error")
+        if report.failure is not None and report.server_away:
+            vault_app(self).worker.noticed(report.failure)  # the app watches for its return
         if report.failure is not None and (previous is None or previous.ok):
             # Once per failure streak (a poll every few seconds must not flood the screen).
             if report.server_away:
