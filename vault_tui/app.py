@@ -86,7 +86,7 @@ class VaultApp(App[None]):
         *(spec.binding() for spec in VIEWS),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
-    MODES = {spec.name: spec.screen for spec in VIEWS}
+    MODES = {spec.name: spec.make for spec in VIEWS}
 
     now: reactive[datetime] = reactive(utcnow, init=False)
     session: reactive[Session] = reactive(Session, init=False, always_update=True)

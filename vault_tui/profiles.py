@@ -78,6 +78,7 @@ from .config import (
     truthy,
     view_names,
 )
+from .lint_settings import LintSettings
 from .vault.addresses import AddressError, SettingError, split_addrs, validate_addr
 from .vault.auth import METHODS
 from .vault.client import ConnectionSettings
@@ -401,8 +402,6 @@ class _Validator:
 
     def lint(self, body: Any) -> Any:
         """The [lint] table: the lint report's thresholds (stale_days, transit_rotation_days, ...)."""
-        from .views.lint.model import LintSettings  # Textual-free; only needed when the file has [lint]
-
         if not isinstance(body, dict):
             raise self.fail("'lint' must be a table of thresholds, e.g. stale_days = 365", (), "lint")
         try:

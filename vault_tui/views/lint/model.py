@@ -25,11 +25,13 @@ import csv
 import json
 import threading
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TextIO
 
+from ...lint_settings import CONFIG_KEYS as CONFIG_KEYS  # re-exported: the thresholds live there
+from ...lint_settings import LintSettings as LintSettings
 from ...trail import sanitise
 from ...vault import kv, leases, pki, transit
 from ...vault.errors import NotFound, PermissionDenied, VaultError
@@ -41,39 +43,6 @@ from ...vault.transit_models import TransitKey
 DEFAULT_WORKERS = 6
 KV_DEFAULT_MAX_VERSIONS = 10  # what max_versions = 0 means on the server
 CSV_COLUMNS = ("severity", "kind", "item", "mount", "name", "path", "why")
-
-
-# -- settings ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LintSettings:
-    """Thresholds. Proposed config-file keys: the field names, in a ``[lint]`` table."""
-
-    stale_days: int = 365  # a secret not updated for longer than this
-    transit_rotation_days: int = 365  # a transit key whose newest version is older than this
-    transit_min_decryption_gap: int = 3  # more than this many old versions may still decrypt
-    lease_ttl_days: int = 30  # a lease with more than this left
-    cert_expiry_days: int = 30  # a certificate expiring within this
-    max_versions_limit: int = 50  # a mount or secret that keeps more versions than this
-    secret_cas_findings: bool = True  # one finding per secret on a mount without cas_required
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any], *, where: str = "lint") -> LintSettings:
-        """Build from a config table. Raises ValueError naming the bad key."""
-        known = {f.name: f for f in fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
-            if key not in known:
-                raise ValueError(f"{where}.{key}: unknown setting (known: {', '.join(sorted(known))})")
-            if known[key].type in ("bool", bool):
-                if not isinstance(value, bool):
-                    raise ValueError(f"{where}.{key}: must be true or false")
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{where}.{key}: must be a whole number, 0 or more")
-            kwargs[key] = value
-        return cls(**kwargs)
-
-
-CONFIG_KEYS = tuple(f.name for f in fields(LintSettings))
 
 
 # -- findings ---------------------------------------------------------------------------------
