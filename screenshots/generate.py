@@ -85,6 +85,41 @@ async def leases(pilot: Any) -> None:
     await settle(pilot)
 
 
+async def search(pilot: Any) -> None:
+    """ctrl+f over the demo's KV mount: the index is built, then a fragment is typed."""
+    from vault_tui.views.secrets.search import SearchScreen
+
+    await browser(pilot)
+    await pilot.press("ctrl+f")
+    await settle(pilot, lambda: isinstance(pilot.app.screen, SearchScreen))
+    panel = pilot.app.screen
+    await settle(pilot, lambda: not panel.indexer.running())
+    for ch in "prod db":
+        await pilot.press(ch if ch != " " else "space")
+    await settle(pilot)
+
+
+async def pki(pilot: Any) -> None:
+    pilot.app.action_view("pki")
+    await settle(pilot)
+    await pilot.pause(2.0)
+    await settle(pilot)
+
+
+async def lint(pilot: Any) -> None:
+    pilot.app.action_view("lint")
+    await settle(pilot)
+    await pilot.pause(3.0)
+    await settle(pilot)
+
+
+async def cluster(pilot: Any) -> None:
+    pilot.app.action_view("cluster")
+    await settle(pilot)
+    await pilot.pause(2.0)
+    await settle(pilot)
+
+
 async def help_screen(pilot: Any) -> None:
     await browser(pilot)
     await pilot.press("question_mark")
@@ -102,6 +137,10 @@ async def main() -> None:
         await shoot(config(initial_path=f"{KV2_MOUNT}/{MANY_VERSIONS_PATH}"), "help", help_screen)
         await shoot(config(), "leases", leases)
         await shoot(config(), "transit", transit)
+        await shoot(config(initial_path=f"{KV2_MOUNT}/{MANY_VERSIONS_PATH}"), "search", search)
+        await shoot(config(), "pki", pki)
+        await shoot(config(), "lint", lint)
+        await shoot(config(), "cluster", cluster)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def reference(paths: list[str], query: str) -> list[tuple[int, int, str]]:
             start = line.find(q, start + 1)
         if best is None:
             pos = -1
-            for ch in q:
+            for ch in "".join(q.split()) or q:  # spaces separate words in a fuzzy match
                 pos = line.find(ch, pos + 1)
                 if pos < 0:
                     break
@@ -69,6 +69,8 @@ def check(store: PathStore, paths: list[str], query: str, limit: int) -> None:
     for match in result.matches:
         line = lower(match.path)
         q = lower(query.strip())
+        if match.tier == FUZZY:
+            q = "".join(q.split()) or q  # spaces separate words in a fuzzy match
         assert "".join(line[i] for i in match.positions) == q
         assert list(match.positions) == sorted(set(match.positions))
 
@@ -100,6 +102,15 @@ def test_ranking_exact_segment_then_prefix_then_substring_then_fuzzy():
     assert [m.tier for m in result.matches] == [EXACT, EXACT, PREFIX, PREFIX, SUBSTRING, SUBSTRING, FUZZY]
     assert not result.more
     check(store, PATHS, "db", 200)
+
+
+def test_spaces_separate_words_in_a_fuzzy_match():
+    store = PathStore(["payments/checkout/prod/db", "payments/checkout/dev/db", "prod db/literal"])
+    result = store.search("prod db")
+    assert [m.path for m in result.matches] == ["prod db/literal", "payments/checkout/prod/db"]
+    assert result.matches[0].tier == EXACT  # a literal space still matches a literal space first
+    assert result.matches[1].tier == FUZZY
+    assert result.matches[1].spans() == ((18, 22), (23, 25))
 
 
 def test_highlight_positions():

@@ -163,10 +163,16 @@ class SearchResult:
 _Hit = tuple[int, int, int, int]
 
 
+def _fuzzy_chars(query: str) -> str:
+    """The characters a fuzzy match looks for: spaces separate words ("prod db"), as in fzf."""
+    return "".join(query.split()) or query
+
+
 def _fuzzy_pattern(query: str) -> re.Pattern[str]:
     """The query's characters in order within one line. Not anchored at the line start: the
     search jumps to each occurrence of the first character (fast when it is rare); from there
     possessive runs make the rest linear."""
+    query = _fuzzy_chars(query)
     parts = [f"[^{re.escape(ch)}\n]*+{re.escape(ch)}" for ch in query[1:]]
     return re.compile(_not_artificial(query) + re.escape(query[0]) + "".join(parts))
 
@@ -178,6 +184,7 @@ def _not_artificial(query: str) -> str:
 
 def _fuzzy_positions(line: str, query: str) -> tuple[int, ...]:
     """Matched positions of a fuzzy match: the earliest end, then the latest start (compact)."""
+    query = _fuzzy_chars(query)
     pos = -1
     for ch in query:
         pos = line.find(ch, pos + 1)

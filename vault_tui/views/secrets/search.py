@@ -143,6 +143,7 @@ class SearchScreen(Dialog[Found | None]):
         elif self.state.scope == "folder" and not self.folder:
             self.state.scope = "mount"
         self.found: list[Found] = []
+        self.content_lines: list[Text] = []  # the key/value search's result lines, beside found
         self.result: SearchResult | None = None
         self.content_cancel: threading.Event | None = None
         self.content_query = ""
@@ -301,8 +302,9 @@ class SearchScreen(Dialog[Found | None]):
         self._show(found, options)
         self._render_status()
 
-    def _show(self, found: list[Found], options: list[Option]) -> None:
+    def _show(self, found: list[Found], options: list[Option], lines: list[Text] | None = None) -> None:
         self.found = found
+        self.content_lines = lines or []
         results = self.query_one(OptionList)
         results.set_options(options)
         if options:
@@ -423,6 +425,7 @@ class SearchScreen(Dialog[Found | None]):
         results = self.query_one(OptionList)
         line = content_line(found, mount, self.content_query.strip(), self.state.versions)
         self.found.append(Found(mount, found.path))
+        self.content_lines.append(line)
         results.add_option(Option(line, id=str(len(self.found) - 1)))
         if results.highlighted is None:
             results.highlighted = 0
@@ -441,6 +444,7 @@ class SearchScreen(Dialog[Found | None]):
             return
         self.content_cancel = None
         self.query_one("#search-progress", ProgressBar).display = False
+        self._sort_content_results()
         if error:
             self.content_note = f"Stopped by an error: {visible(error)}"
         elif cancelled:
@@ -448,6 +452,24 @@ class SearchScreen(Dialog[Found | None]):
         if len(self.found) >= CONTENT_LIMIT:
             self.content_note = f"Showing the first {CONTENT_LIMIT:,} matches. " + self.content_note
         self._render_status()
+
+    def _sort_content_results(self) -> None:
+        """Matches arrive in the order the reads finish; once the search ends they are listed by
+        path, the highlight staying on the same match."""
+        if len(self.found) != len(self.content_lines) or len(self.found) < 2:
+            return
+        results = self.query_one(OptionList)
+        index = results.highlighted
+        chosen = self.found[index] if index is not None and 0 <= index < len(self.found) else None
+        pairs = sorted(
+            zip(self.found, self.content_lines, strict=True),
+            key=lambda pair: (pair[0].mount.path, pair[0].path, pair[1].plain),
+        )
+        found = [f for f, _ in pairs]
+        lines = [line for _, line in pairs]
+        self._show(found, [Option(line, id=str(n)) for n, line in enumerate(lines)], lines)
+        if chosen is not None and chosen in found:
+            results.highlighted = found.index(chosen)
 
     def _stop_contents(self) -> None:
         if self.content_cancel is not None:
