@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 
 from vault_tui.trail import Action, Trail
-from vault_tui.vault.pki import Certificate, PkiInventory, parse_certificate
+from vault_tui.vault.pki_models import Certificate, PkiInventory, parse_certificate
 from vault_tui.views.lint.model import Finding, FindingKind, ItemType, LintReport, LintSettings, Severity
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

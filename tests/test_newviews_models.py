@@ -13,7 +13,7 @@ import pytest
 from newviews_fixtures import NOW, certificates, lint_report, write_trail
 
 from vault_tui.trail import Action, TrailEntry
-from vault_tui.vault.pki import CERT_EXPORT_COLUMNS, PkiRole
+from vault_tui.vault.pki_models import CERT_EXPORT_COLUMNS, PkiRole
 from vault_tui.views.history import model as history
 from vault_tui.views.history.jump import Target
 from vault_tui.views.lint import view_model as lint_view

@@ -35,7 +35,8 @@ from ...vault import kv, leases, pki, transit
 from ...vault.errors import NotFound, PermissionDenied, VaultError
 from ...vault.gateway import Gateway
 from ...vault.models import EngineKind, Mount, SecretMetadata
-from ...vault.pki import Certificate, bounded_map
+from ...vault.pki import bounded_map
+from ...vault.pki_models import Certificate
 from ...vault.transit_models import TransitKey
 
 DEFAULT_WORKERS = 6
