@@ -17,7 +17,7 @@ from vault_tui.vault.pki_models import CERT_EXPORT_COLUMNS, PkiRole
 from vault_tui.views.history import model as history
 from vault_tui.views.history.jump import Target
 from vault_tui.views.lint import view_model as lint_view
-from vault_tui.views.lint.model import ItemType, LintSettings
+from vault_tui.views.lint.checks import ItemType, LintSettings
 from vault_tui.views.pki import model as pki_view
 from vault_tui.views.private_file import resolve_target, write_private
 
