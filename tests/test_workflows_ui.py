@@ -621,7 +621,7 @@ async def test_a_move_stopped_with_escape_deletes_nothing_at_the_source(settings
 
         return original(gateway, plan, **{**kwargs, "on_progress": on_progress})
 
-    monkeypatch.setattr(transfer, "run_transfer", slow_transfer)
+    monkeypatch.setattr(transfer_moves, "run_transfer", slow_transfer)
     app = app_for(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot)
