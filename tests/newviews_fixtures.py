@@ -14,8 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 
 from vault_tui.trail import Action, Trail
-from vault_tui.vault.pki import Certificate, PkiInventory, parse_certificate
-from vault_tui.views.lint.model import Finding, FindingKind, ItemType, LintReport, LintSettings, Severity
+from vault_tui.vault.pki_models import Certificate, PkiInventory, parse_certificate
+from vault_tui.views.lint.checks import Finding, FindingKind, ItemType, LintSettings, Severity
+from vault_tui.views.lint.model import LintReport
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FIXED_ADDR = "http://127.0.0.1:8200"

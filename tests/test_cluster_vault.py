@@ -18,7 +18,7 @@ import pytest
 
 from vault_tui.demo.cluster import NO_FORWARDING_HEADER, RaftCluster
 from vault_tui.demo.servers import free_port
-from vault_tui.vault import ha
+from vault_tui.vault import ha, ha_models
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import (
     InvalidRequest,
@@ -169,12 +169,12 @@ def test_leader_and_ha_status(cluster):
     assert all(gateway.is_cluster_addr(addr) for addr in cluster.addrs)
 
 
-def ha_nodes_if(gateway: Gateway, count: int) -> tuple[ha.HANode, ...] | None:
+def ha_nodes_if(gateway: Gateway, count: int) -> tuple[ha_models.HANode, ...] | None:
     nodes = ha.ha_status(gateway)
     return nodes if len(nodes) == count else None
 
 
-def active_choice(settings: ConnectionSettings, addrs: tuple[str, ...]) -> ha.NodeChoice | None:
+def active_choice(settings: ConnectionSettings, addrs: tuple[str, ...]) -> ha_models.NodeChoice | None:
     choice = ha.choose_node(settings, addrs)
     return choice if choice.active else None
 
@@ -334,7 +334,7 @@ def test_cluster_overview_with_root(cluster):
     leader, standby = standby_index(cluster)
     gateway = Gateway(settings_for(cluster, standby))
 
-    def complete() -> ha.ClusterOverview | None:
+    def complete() -> ha_models.ClusterOverview | None:
         overview = ha.cluster_overview(gateway, cluster.addrs)
         return overview if all(n.node_id and n.address for n in overview.nodes) else None
 
@@ -360,7 +360,7 @@ def test_cluster_overview_with_root(cluster):
     cluster.kill(victim)
     known = overview.address_map
 
-    def victim_down() -> ha.ClusterOverview | None:
+    def victim_down() -> ha_models.ClusterOverview | None:
         later = ha.cluster_overview(gateway, cluster.addrs, known=known)
         row = next((n for n in later.nodes if n.address == cluster.addrs[victim]), None)
         return later if row is not None and row.healthy is False and row.node_id else None
@@ -384,7 +384,7 @@ def test_cluster_overview_with_tokens_that_may_not_read_everything(cluster):
         "Autopilot state: reading them needs the read capability on sys/storage/raft/autopilot/state, "
         "which this token lacks",
     )
-    assert isinstance(overview.raft, ha.Unreadable) and overview.raft.kind == "permission"
+    assert isinstance(overview.raft, ha_models.Unreadable) and overview.raft.kind == "permission"
     assert overview.raft.needs == "read"
     rows = {n.address: n for n in overview.nodes}
     assert set(rows) == set(cluster.addrs)
@@ -403,5 +403,5 @@ def test_cluster_overview_with_tokens_that_may_not_read_everything(cluster):
     reader = Gateway(settings_for(cluster, standby, token=reader_token))
     overview = ha.cluster_overview(reader, cluster.addrs)
     assert overview.notes == ()
-    assert isinstance(overview.raft, ha.RaftConfiguration) and len(overview.raft.servers) == 3
-    assert isinstance(overview.autopilot, ha.AutopilotState) and overview.autopilot.healthy
+    assert isinstance(overview.raft, ha_models.RaftConfiguration) and len(overview.raft.servers) == 3
+    assert isinstance(overview.autopilot, ha_models.AutopilotState) and overview.autopilot.healthy

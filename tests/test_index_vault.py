@@ -16,7 +16,8 @@ import pytest
 
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.gateway import Gateway
-from vault_tui.vault.index import index_paths, index_secret_contents
+from vault_tui.vault.index import index_paths
+from vault_tui.vault.index_content import index_secret_contents
 from vault_tui.vault.models import EngineKind
 
 NAMES = [

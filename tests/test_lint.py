@@ -16,20 +16,15 @@ from conftest import unique
 from vault_tui.config import AppConfig
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.gateway import Gateway
-from vault_tui.views.lint.model import (
+from vault_tui.views.lint.checks import (
     CONFIG_KEYS,
-    CSV_COLUMNS,
     FindingKind,
     ItemType,
-    LintProgress,
     LintSettings,
     Severity,
     effective_max_versions,
-    run_lint,
-    run_lint_cli,
-    write_csv,
-    write_json,
 )
+from vault_tui.views.lint.model import CSV_COLUMNS, LintProgress, run_lint, run_lint_cli, write_csv, write_json
 
 PLANTED_VALUE = "planted-value-do-not-leak-7Qm2Zp"
 

@@ -15,7 +15,8 @@ from rich.text import Text
 from textual.widgets import Input, Static
 
 from vault_tui.screens.modals import PromptScreen
-from vault_tui.views.lint.model import CSV_COLUMNS, FindingKind, LintSettings
+from vault_tui.views.lint.checks import FindingKind, LintSettings
+from vault_tui.views.lint.model import CSV_COLUMNS
 from vault_tui.views.lint.screen import LintScreen
 from vault_tui.views.pki.screen import PkiScreen
 from vault_tui.views.secrets.screen import SecretsScreen

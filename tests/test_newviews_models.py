@@ -13,11 +13,11 @@ import pytest
 from newviews_fixtures import NOW, certificates, lint_report, write_trail
 
 from vault_tui.trail import Action, TrailEntry
-from vault_tui.vault.pki import CERT_EXPORT_COLUMNS, PkiRole
+from vault_tui.vault.pki_models import CERT_EXPORT_COLUMNS, PkiRole
 from vault_tui.views.history import model as history
 from vault_tui.views.history.jump import Target
 from vault_tui.views.lint import view_model as lint_view
-from vault_tui.views.lint.model import ItemType, LintSettings
+from vault_tui.views.lint.checks import ItemType, LintSettings
 from vault_tui.views.pki import model as pki_view
 from vault_tui.views.private_file import resolve_target, write_private
 

@@ -14,8 +14,8 @@ from rich.text import Text
 from textual.widgets import Input, OptionList, Static
 
 from vault_tui.screens.modals import ConfirmScreen, PromptScreen
-from vault_tui.vault import pki
-from vault_tui.vault.pki import IssuedCertificate
+from vault_tui.vault import pki, pki_models
+from vault_tui.vault.pki_models import IssuedCertificate
 from vault_tui.views.pki.dialogs import CertificateDialog, IssuedDialog, IssueDialog, RolePickerDialog
 from vault_tui.views.pki.screen import PkiScreen
 
@@ -265,7 +265,7 @@ async def test_export_writes_the_inventory_0600_without_keys(settings, pki_mount
         await wait_for(pilot, lambda: target.exists(), timeout=30, what="export written")
         assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
         rows = list(csv.DictReader(io.StringIO(target.read_text())))
-        assert tuple(rows[0]) == pki.CERT_EXPORT_COLUMNS
+        assert tuple(rows[0]) == pki_models.CERT_EXPORT_COLUMNS
         assert [r["common_name"] for r in rows] == [
             "short.example.test",
             "mid.example.test",

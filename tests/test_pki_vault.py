@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import unique
 
-from vault_tui.vault import pki
+from vault_tui.vault import pki, pki_models
 from vault_tui.vault.errors import InvalidRequest, MalformedResponse, PermissionDenied, ReadOnlyMode
 from vault_tui.vault.gateway import Gateway
 
@@ -111,8 +111,8 @@ def test_certificates_sorted_by_expiry_with_dates_sans_and_issuer(gateway, root_
     assert short.pem.startswith("-----BEGIN CERTIFICATE-----")
     assert [c.common_name for c in inv.expiring_within(5, after)] == ["short.example.test"]
 
-    row = pki.certificate_row(short, now=after)
-    assert tuple(row) == pki.CERT_EXPORT_COLUMNS
+    row = pki_models.certificate_row(short, now=after)
+    assert tuple(row) == pki_models.CERT_EXPORT_COLUMNS
     assert row["serial"] == short_serial and row["days_left"] == "2" and row["revoked"] == "no"
     assert row["sans"].split() == list(short.sans) and row["issuer"] == ROOT_CN
     assert row["not_after"].endswith("Z") and row["key"] == "EC 256"
@@ -264,10 +264,10 @@ def test_bounded_map_limits_concurrency_and_stops_on_cancel():
 
 
 def test_normalise_serial_and_bad_pem():
-    assert pki.normalise_serial(" 0A-AB-77 ") == "0a:ab:77"
-    assert pki.normalise_serial("1:ff") == "1:ff"
+    assert pki_models.normalise_serial(" 0A-AB-77 ") == "0a:ab:77"
+    assert pki_models.normalise_serial("1:ff") == "1:ff"
     for bad in ("", "zz", "0a::ab", "0a/ab", "../x"):
         with pytest.raises(InvalidRequest):
-            pki.normalise_serial(bad)
+            pki_models.normalise_serial(bad)
     with pytest.raises(MalformedResponse):
-        pki.parse_certificate("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----")
+        pki_models.parse_certificate("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----")

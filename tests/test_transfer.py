@@ -15,7 +15,7 @@ import hvac
 import pytest
 from conftest import unique
 
-from vault_tui.vault import kv
+from vault_tui.vault import envfile, kv, transfer_import, transfer_moves
 from vault_tui.vault import transfer as tr
 from vault_tui.vault.errors import InvalidRequest, ReadOnlyMode
 from vault_tui.vault.gateway import Gateway
@@ -119,11 +119,11 @@ def test_export_import_round_trip(gateway, root_client, mounts, src_version, dst
         assert raw["secrets"]["db"]["metadata"]["custom_metadata"] == {"owner": "team-a"}
 
     target = tr.resolve_location(gateway, f"{dst}/copy")
-    plan = tr.plan_import(gateway, document, target)
-    assert {i.relpath: i.change for i in plan.items} == dict.fromkeys(("", "api/key", "db"), tr.Change.NEW)
+    plan = transfer_import.plan_import(gateway, document, target)
+    assert {i.relpath: i.change for i in plan.items} == dict.fromkeys(("", "api/key", "db"), transfer_import.Change.NEW)
     for value in VALUES:
         assert value not in repr(plan)
-    result = tr.apply_import(gateway, plan)
+    result = transfer_import.apply_import(gateway, plan)
     assert result.ok and len(result.written) == 3
 
     assert get(root_client, dst, dst_version, "copy") == ROOT
@@ -138,10 +138,12 @@ def test_export_import_round_trip(gateway, root_client, mounts, src_version, dst
         assert plan.notes == ("the export's metadata is not imported: KV v1 has no metadata",)
 
     # The same import again: everything unchanged, nothing written.
-    again = tr.plan_import(gateway, tr.load_export(text), target)
-    assert {i.change for i in again.items} == {tr.Change.UNCHANGED} and not again.writes
+    again = transfer_import.plan_import(gateway, tr.load_export(text), target)
+    assert {i.change for i in again.items} == {transfer_import.Change.UNCHANGED} and not again.writes
     before = kv.read_metadata(gateway, dst, "copy/db").current_version if dst_version == "2" else None
-    assert [o.outcome for o in tr.apply_import(gateway, again).outcomes] == [tr.Outcome.UNCHANGED] * 3
+    assert [o.outcome for o in transfer_import.apply_import(gateway, again).outcomes] == [
+        transfer_import.Outcome.UNCHANGED
+    ] * 3
     if dst_version == "2":
         assert kv.read_metadata(gateway, dst, "copy/db").current_version == before
 
@@ -155,16 +157,20 @@ def test_dry_run_writes_nothing_and_shows_key_names_only(gateway, root_client, m
     before_paths = server_paths(root_client, dst, "2")
     before_version = kv.read_metadata(gateway, dst, "x/db").current_version
 
-    plan = tr.plan_import(gateway, document, tr.resolve_location(gateway, f"{dst}/x"))
+    plan = transfer_import.plan_import(gateway, document, tr.resolve_location(gateway, f"{dst}/x"))
     items = {i.relpath: i for i in plan.items}
-    assert items[""].change is tr.Change.UNCHANGED
-    assert items["api/key"].change is tr.Change.NEW and items["api/key"].cas == 0
+    assert items[""].change is transfer_import.Change.UNCHANGED
+    assert items["api/key"].change is transfer_import.Change.NEW and items["api/key"].cas == 0
     db = items["db"]
-    assert db.change is tr.Change.CHANGED and db.cas == before_version
+    assert db.change is transfer_import.Change.CHANGED and db.cas == before_version
     assert (db.added, db.removed, db.changed) == ((), ("extra",), ("password",))
     for value in (*VALUES, "other"):
         assert value not in repr(plan) and value not in repr(db)
-    assert (plan.count(tr.Change.NEW), plan.count(tr.Change.CHANGED), plan.count(tr.Change.UNCHANGED)) == (1, 1, 1)
+    assert (
+        plan.count(transfer_import.Change.NEW),
+        plan.count(transfer_import.Change.CHANGED),
+        plan.count(transfer_import.Change.UNCHANGED),
+    ) == (1, 1, 1)
     # Nothing changed at the server.
     assert server_paths(root_client, dst, "2") == before_paths
     assert kv.read_metadata(gateway, dst, "x/db").current_version == before_version
@@ -189,13 +195,17 @@ def test_cas_conflict_is_reported_and_nothing_overwritten(gateway, root_client, 
     seed(root_client, src, version)
     document = tr.load_export(export_text(gateway, tr.resolve_location(gateway, f"{src}/app")))
     put(root_client, dst, version, "x/db", {"user": "old"})
-    plan = tr.plan_import(gateway, document, tr.resolve_location(gateway, f"{dst}/x"))
+    plan = transfer_import.plan_import(gateway, document, tr.resolve_location(gateway, f"{dst}/x"))
     # Someone else writes between the dry run and the import: to a changed path and to a new one.
     put(root_client, dst, version, "x/db", {"user": "concurrent"})
     put(root_client, dst, version, "x/api/key", {"made": "meanwhile"})
-    result = tr.apply_import(gateway, plan)
+    result = transfer_import.apply_import(gateway, plan)
     outcome = {o.relpath: o.outcome for o in result.outcomes}
-    assert outcome == {"": tr.Outcome.WRITTEN, "api/key": tr.Outcome.CONFLICT, "db": tr.Outcome.CONFLICT}
+    assert outcome == {
+        "": transfer_import.Outcome.WRITTEN,
+        "api/key": transfer_import.Outcome.CONFLICT,
+        "db": transfer_import.Outcome.CONFLICT,
+    }
     assert not result.ok and "nothing was overwritten" in result.conflicts[0].message
     assert get(root_client, dst, version, "x/db") == {"user": "concurrent"}
     assert get(root_client, dst, version, "x/api/key") == {"made": "meanwhile"}
@@ -223,7 +233,7 @@ def test_bad_documents_are_refused(gateway, mounts):
         {"format": "vault-tui-kv-export", "version": 1, "kind": "kv1", "secrets": {"": {"data": {"a": "b"}}}}
     )
     with pytest.raises(InvalidRequest, match="not to a whole mount"):
-        tr.plan_import(gateway, document, tr.resolve_location(gateway, mounts("2")))
+        transfer_import.plan_import(gateway, document, tr.resolve_location(gateway, mounts("2")))
 
 
 def test_read_only_gateway_refuses_writes(settings, gateway, root_client, mounts):
@@ -232,14 +242,16 @@ def test_read_only_gateway_refuses_writes(settings, gateway, root_client, mounts
     document = tr.load_export(export_text(gateway, tr.resolve_location(gateway, f"{src}/app")))
     read_only = Gateway(settings, read_only=True)
     read_only.server_info()
-    plan = tr.plan_import(read_only, document, tr.resolve_location(read_only, f"{dst}/x"))  # reading is fine
+    plan = transfer_import.plan_import(
+        read_only, document, tr.resolve_location(read_only, f"{dst}/x")
+    )  # reading is fine
     with pytest.raises(ReadOnlyMode):
-        tr.apply_import(read_only, plan)
-    move = tr.plan_transfer(
+        transfer_import.apply_import(read_only, plan)
+    move = transfer_moves.plan_transfer(
         read_only, tr.resolve_location(read_only, f"{src}/app"), tr.resolve_location(read_only, dst + "/y"), move=True
     )
     with pytest.raises(ReadOnlyMode):
-        tr.run_transfer(read_only, move)
+        transfer_moves.run_transfer(read_only, move)
     assert server_paths(root_client, dst, "2") == []
 
 
@@ -261,7 +273,7 @@ def test_move_across_mounts_newest_only(gateway, root_client, mounts):
     assert scheduled is not None and scheduled.deletion_time is not None and scheduled.state is VersionState.LIVE
     source = tr.resolve_location(gateway, f"{src}/app")
     target = tr.resolve_location(gateway, f"{dst}/moved")
-    plan = tr.plan_transfer(gateway, source, target, move=True)
+    plan = transfer_moves.plan_transfer(gateway, source, target, move=True)
     assert any("history does not follow" in n for n in plan.notes)
     assert [(i.relpath, i.target, i.copyable) for i in plan.items] == [
         ("", "moved", True),
@@ -270,8 +282,10 @@ def test_move_across_mounts_newest_only(gateway, root_client, mounts):
         ("gone", "moved/gone", False),
     ]
     assert not plan.conflicts
-    result = tr.run_transfer(gateway, plan)
-    assert [o.outcome for o in result.outcomes] == [tr.Outcome.WRITTEN] * 3 + [tr.Outcome.SKIPPED]
+    result = transfer_moves.run_transfer(gateway, plan)
+    assert [o.outcome for o in result.outcomes] == [transfer_import.Outcome.WRITTEN] * 3 + [
+        transfer_import.Outcome.SKIPPED
+    ]
     assert sorted(result.deleted) == ["app", "app/api/key", "app/db"]
     assert result.kept == (("app/gone", "it was not copied (its newest version is deleted or destroyed)"),)
     assert _versions(root_client, dst, "moved/db") == {1: DB | {"password": "v2"}}  # newest only
@@ -291,7 +305,7 @@ def test_move_all_versions_in_order(gateway, root_client, mounts):
     put(root_client, src, "2", "svc/old", {"n": "1"})
     put(root_client, src, "2", "svc/old", {"n": "2"})
     root_client.secrets.kv.v2.delete_latest_version_of_secret("svc/old", mount_point=src)
-    plan = tr.plan_transfer(
+    plan = transfer_moves.plan_transfer(
         gateway,
         tr.resolve_location(gateway, f"{src}/svc"),
         tr.resolve_location(gateway, f"{dst}/svc"),
@@ -303,7 +317,7 @@ def test_move_all_versions_in_order(gateway, root_client, mounts):
     assert item.skipped_versions == ((2, VersionState.DELETED), (4, VersionState.DESTROYED))
     assert old.versions == (1,) and old.source_state is VersionState.DELETED and old.copyable
     assert any("3 deleted or destroyed version(s)" in n for n in plan.notes)
-    result = tr.run_transfer(gateway, plan)
+    result = transfer_moves.run_transfer(gateway, plan)
     assert result.ok, (result.failed, result.kept)
     assert [o.versions_written for o in result.written] == [3, 1]
     assert sorted(result.deleted) == ["svc/cfg", "svc/old"]
@@ -315,7 +329,7 @@ def test_move_all_versions_in_order(gateway, root_client, mounts):
 def test_move_keeps_a_source_written_meanwhile(gateway, root_client, mounts):
     src, dst = mounts("2"), mounts("2")
     put(root_client, src, "2", "a", {"n": "1"})
-    plan = tr.plan_transfer(
+    plan = transfer_moves.plan_transfer(
         gateway,
         tr.resolve_location(gateway, f"{src}/a"),
         tr.resolve_location(gateway, f"{dst}/a"),
@@ -323,7 +337,7 @@ def test_move_keeps_a_source_written_meanwhile(gateway, root_client, mounts):
         all_versions=True,
     )
     put(root_client, src, "2", "a", {"n": "2"})  # after the preview, before the move
-    result = tr.run_transfer(gateway, plan)
+    result = transfer_moves.run_transfer(gateway, plan)
     assert result.deleted == () and "changed while it was being moved" in result.kept[0][1]
     assert get(root_client, src, "2", "a") == {"n": "2"}
 
@@ -334,40 +348,40 @@ def test_copy_refuses_existing_targets_and_move_keeps_sources_on_failure(gateway
     put(root_client, dst, "2", "c/db", {"keep": "me"})
     source = tr.resolve_location(gateway, f"{src}/app")
     target = tr.resolve_location(gateway, f"{dst}/c")
-    plan = tr.plan_transfer(gateway, source, target, move=True)
+    plan = transfer_moves.plan_transfer(gateway, source, target, move=True)
     assert [i.target for i in plan.conflicts] == ["c/db"]
-    with pytest.raises(tr.TransferConflict, match="1 target"):
-        tr.run_transfer(gateway, plan)
+    with pytest.raises(transfer_moves.TransferConflict, match="1 target"):
+        transfer_moves.run_transfer(gateway, plan)
     assert server_paths(root_client, dst, "2") == ["c/db"]  # nothing written
     # Overwrite allowed, but the target changes after the preview: CAS stops it, and the move deletes nothing.
     put(root_client, dst, "2", "c/db", {"keep": "newer"})
-    result = tr.run_transfer(gateway, plan, overwrite=True)
-    assert [o.outcome for o in result.failed] == [tr.Outcome.CONFLICT]
+    result = transfer_moves.run_transfer(gateway, plan, overwrite=True)
+    assert [o.outcome for o in result.failed] == [transfer_import.Outcome.CONFLICT]
     assert result.deleted == () and "nothing was deleted" in result.notes[0]
     assert get(root_client, dst, "2", "c/db") == {"keep": "newer"}
     assert get(root_client, src, "2", "app/db") == DB and get(root_client, src, "2", "app") == ROOT
     # Overlapping source and target are refused.
     with pytest.raises(InvalidRequest, match="overlap"):
-        tr.plan_transfer(gateway, source, tr.resolve_location(gateway, f"{src}/app/inner"))
+        transfer_moves.plan_transfer(gateway, source, tr.resolve_location(gateway, f"{src}/app/inner"))
 
 
 def test_rename_and_v1_to_v2_move(gateway, root_client, mounts):
     v2, v1 = mounts("2"), mounts("1")
     seed(root_client, v2, "2")
-    plan = tr.plan_transfer(
+    plan = transfer_moves.plan_transfer(
         gateway,
         tr.resolve_location(gateway, f"{v2}/app/db"),
         tr.resolve_location(gateway, f"{v2}/app/database"),
         move=True,
     )
-    assert tr.run_transfer(gateway, plan).ok
+    assert transfer_moves.run_transfer(gateway, plan).ok
     assert get(root_client, v2, "2", "app/database") == DB and get(root_client, v2, "2", "app/db") is None
 
     seed(root_client, v1, "1")
-    plan = tr.plan_transfer(
+    plan = transfer_moves.plan_transfer(
         gateway, tr.resolve_location(gateway, f"{v1}/app"), tr.resolve_location(gateway, f"{v2}/from1"), move=True
     )
-    result = tr.run_transfer(gateway, plan)
+    result = transfer_moves.run_transfer(gateway, plan)
     assert result.ok and sorted(result.deleted) == ["app", "app/api/key", "app/db"]
     assert get(root_client, v2, "2", "from1/api/key") == API and server_paths(root_client, v1, "1") == ["other/x"]
 
@@ -392,7 +406,7 @@ TRICKY = {
 
 
 def test_format_dotenv():
-    result = tr.format_dotenv(TRICKY)
+    result = envfile.format_dotenv(TRICKY)
     lines = dict(line.split("=", 1) for line in result.text.splitlines())
     assert lines["PLAIN"] == "'abc'" and lines["SPACES"] == "'a b  c'" and lines["EMPTY"] == "''"
     assert lines["QUOTE"] == '"it\'s"' and lines["DOUBLE"] == "'say \"hi\"'"
@@ -408,7 +422,7 @@ def test_format_dotenv():
     # python-dotenv reads back exactly what was stored
     dotenv = pytest.importorskip("dotenv")
     parsed = dotenv.dotenv_values(stream=io.StringIO(result.text), interpolate=False)
-    expected = {k: tr.env_text(v) for k, v in TRICKY.items() if k in result.written}
+    expected = {k: envfile.env_text(v) for k, v in TRICKY.items() if k in result.written}
     assert parsed == expected
 
 
@@ -418,7 +432,7 @@ def test_export_dotenv_file(gateway, root_client, mounts, tmp_path):
     target = tmp_path / "svc.env"
     old = os.umask(0)
     try:
-        result = tr.export_dotenv(gateway, tr.resolve_location(gateway, f"{mount}/svc"), target)
+        result = envfile.export_dotenv(gateway, tr.resolve_location(gateway, f"{mount}/svc"), target)
     finally:
         os.umask(old)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -429,7 +443,7 @@ def test_export_dotenv_file(gateway, root_client, mounts, tmp_path):
     from vault_tui.exporting import ExportFileError
 
     with pytest.raises(ExportFileError, match="already exists"):
-        tr.export_dotenv(gateway, tr.resolve_location(gateway, f"{mount}/svc"), target)
+        envfile.export_dotenv(gateway, tr.resolve_location(gateway, f"{mount}/svc"), target)
 
 
 # -- the command line -----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from textual.widgets import TextArea
 
 from vault_tui.config import AppConfig
 from vault_tui.profiles import ConfigError, parse_profiles
-from vault_tui.vault import transfer
+from vault_tui.vault import envfile, transfer, transfer_import, transfer_moves
 from vault_tui.vault.errors import BadPath
 from vault_tui.vault.models import EngineKind, Mount, VersionState
 from vault_tui.views.secrets import workflow_model as model
@@ -117,12 +117,14 @@ def test_previews_and_reports_name_keys_never_values():
     assert "1 secret(s) from secret/team go to out.json" in summary and "mode 0600" in summary
     assert "1 secret(s) are skipped" in summary and "metadata" in summary
 
-    plan = transfer.ImportPlan(
+    plan = transfer_import.ImportPlan(
         transfer.KvLocation("copy/", EngineKind.KV2, "team"),
         (
-            transfer.PlanItem("a", "team/a", transfer.Change.NEW, 0, ("k1", "k2"), data={"k1": "SECRET"}),
-            transfer.PlanItem("b", "team/b", transfer.Change.CHANGED, 4, ("n",), ("o",), ("c",), True, data={"n": "X"}),
-            transfer.PlanItem("c", "team/c", transfer.Change.UNCHANGED, 1),
+            transfer_import.PlanItem("a", "team/a", transfer_import.Change.NEW, 0, ("k1", "k2"), data={"k1": "SECRET"}),
+            transfer_import.PlanItem(
+                "b", "team/b", transfer_import.Change.CHANGED, 4, ("n",), ("o",), ("c",), True, data={"n": "X"}
+            ),
+            transfer_import.PlanItem("c", "team/c", transfer_import.Change.UNCHANGED, 1),
         ),
     )
     rows = model.import_rows(plan)
@@ -135,10 +137,12 @@ def test_previews_and_reports_name_keys_never_values():
     assert "1 new, 1 changed, 1 unchanged" in summary and "writes 2 path(s) with check-and-set" in summary
     assert "SECRET" not in repr(rows) + summary
 
-    result = transfer.ApplyResult(
+    result = transfer_import.ApplyResult(
         (
-            transfer.PathOutcome("a", "team/a", transfer.Outcome.WRITTEN, 1),
-            transfer.PathOutcome("b", "team/b", transfer.Outcome.CONFLICT, message=transfer.CONFLICT_MESSAGE),
+            transfer_import.PathOutcome("a", "team/a", transfer_import.Outcome.WRITTEN, 1),
+            transfer_import.PathOutcome(
+                "b", "team/b", transfer_import.Outcome.CONFLICT, message=transfer_import.CONFLICT_MESSAGE
+            ),
         )
     )
     report = model.apply_report(result, plan.target)
@@ -149,13 +153,13 @@ def test_previews_and_reports_name_keys_never_values():
 
 
 def test_transfer_rows_and_dotenv_report():
-    plan = transfer.TransferPlan(
+    plan = transfer_moves.TransferPlan(
         transfer.KvLocation("secret/", EngineKind.KV2, "app"),
         transfer.KvLocation("copy/", EngineKind.KV2, "app2"),
         (
-            transfer.TransferItem("", "app", "app2", True, 4, 7),
-            transfer.TransferItem("x", "app/x", "app2/x", False, versions=(1, 2, 3)),
-            transfer.TransferItem("y", "app/y", "app2/y", False, source_state=VersionState.DESTROYED),
+            transfer_moves.TransferItem("", "app", "app2", True, 4, 7),
+            transfer_moves.TransferItem("x", "app/x", "app2/x", False, versions=(1, 2, 3)),
+            transfer_moves.TransferItem("y", "app/y", "app2/y", False, source_state=VersionState.DESTROYED),
         ),
         move=True,
         notes=("history does not follow: only the newest version of each secret is copied",),
@@ -169,7 +173,7 @@ def test_transfer_rows_and_dotenv_report():
     summary = model.transfer_summary(plan)
     assert summary.startswith("Move 3 secret(s) from secret/app to copy/app2.")
     assert "History does not follow" in summary
-    dotenv = transfer.DotenvResult("A='1'\n", ("A",), (("b-c", "not a valid name"),), (("A", "multi-line"),))
+    dotenv = envfile.DotenvResult("A='1'\n", ("A",), (("b-c", "not a valid name"),), (("A", "multi-line"),))
     report = model.dotenv_report(dotenv, Path(".env"))
     assert report.splitlines() == [
         "Wrote 1 key(s) to .env (mode 0600): A.",

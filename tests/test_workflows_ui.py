@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Input
 from tests.conftest import unique, wait_kv2_ready
 from tests.helpers import app_for, screen_ready, wait_for, wait_ready
 from vault_tui.screens.modals import MessageScreen, help_rows
-from vault_tui.vault import transfer
+from vault_tui.vault import transfer, transfer_moves
 from vault_tui.views.secrets import workflows
 from vault_tui.views.secrets.detail import SecretDetail
 from vault_tui.views.secrets.editor import ConflictScreen, StateCheckbox
@@ -640,7 +640,7 @@ async def test_a_move_stopped_with_escape_deletes_nothing_at_the_source(settings
     for name in ("a", "b", "c"):
         put(root_client, source, "2", f"dir/{name}", {"k": name})
     release = threading.Event()
-    original = transfer.run_transfer
+    original = transfer_moves.run_transfer
 
     def slow_transfer(gateway, plan, **kwargs):
         progress = kwargs["on_progress"]
@@ -651,7 +651,7 @@ async def test_a_move_stopped_with_escape_deletes_nothing_at_the_source(settings
 
         return original(gateway, plan, **{**kwargs, "on_progress": on_progress})
 
-    monkeypatch.setattr(transfer, "run_transfer", slow_transfer)
+    monkeypatch.setattr(transfer_moves, "run_transfer", slow_transfer)
     app = app_for(settings)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_ready(pilot)

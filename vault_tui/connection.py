@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .messages import ConnectFailed, LinkChanged, SessionReady, TokenLost, TokenRenewed
 from .session import Link
-from .vault import ha
+from .vault import ha, ha_models
 from .vault.errors import NodeNotActive, PermissionDenied, Sealed, TokenInvalid, Unreachable, VaultError
 from .vault.gateway import Gateway
 from .vault.models import ServerInfo, TokenInfo
@@ -88,7 +88,7 @@ class ConnectionKeeper:
         self.start_renewal()
         self.start_health()
 
-    async def _pick_node(self) -> ha.NodeChoice:
+    async def _pick_node(self) -> ha_models.NodeChoice:
         """Probe every configured address and move to the best node (active, else a standby)."""
         settings = self.gateway.settings
         choice = await self.worker.run_blocking(ha.choose_node, settings, self.addrs)
@@ -258,7 +258,7 @@ class ConnectionKeeper:
         self._set_link(link, current, health, moved_from)
         return False
 
-    async def _settle(self, addr: str, health: ha.NodeHealth, moved_from: str = "") -> None:
+    async def _settle(self, addr: str, health: ha_models.NodeHealth, moved_from: str = "") -> None:
         """The node at ``addr`` is usable: note it, and read its server info if it is new to us."""
         self._answered()
         link = Link.ACTIVE if health.active else Link.STANDBY
@@ -274,7 +274,7 @@ class ConnectionKeeper:
         self,
         link: Link,
         addr: str,
-        health: ha.NodeHealth,
+        health: ha_models.NodeHealth,
         moved_from: str = "",
         server: ServerInfo | None = None,
     ) -> None:

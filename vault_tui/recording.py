@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .trail import Action
-from .vault import kv, leases, pki, transfer, transit
+from .vault import envfile, kv, leases, pki, transfer, transfer_import, transfer_moves, transit
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,10 @@ def _loc(args: Mapping[str, Any]) -> str:
     return str(getattr(args.get("loc"), "display", ""))
 
 
-register(transfer.apply_import, TrailSpec(Action.IMPORT, _plan_target))
-register(transfer.run_transfer, TrailSpec(Action.COPY, _transfer))
+register(transfer_import.apply_import, TrailSpec(Action.IMPORT, _plan_target))
+register(transfer_moves.run_transfer, TrailSpec(Action.COPY, _transfer))
 register(transfer.export_subtree, TrailSpec(Action.EXPORT, _loc))
-register(transfer.export_dotenv, TrailSpec(Action.EXPORT, _loc))
+register(envfile.export_dotenv, TrailSpec(Action.EXPORT, _loc))
 
 
 def describe(
@@ -133,7 +133,7 @@ def describe(
     action = spec.action
     if fn is leases.revoke_prefix:
         action = _revoke_prefix_spec(bound)
-    elif fn is transfer.run_transfer and getattr(bound.get("plan"), "move", False):
+    elif fn is transfer_moves.run_transfer and getattr(bound.get("plan"), "move", False):
         action = Action.MOVE
     try:
         target = spec.target(bound)

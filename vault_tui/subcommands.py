@@ -408,7 +408,8 @@ def _counting(items: Iterator[T], tick: Callable[[], None]) -> Iterator[T]:
 
 
 def cmd_kv_import(args: argparse.Namespace) -> int:
-    from .vault.transfer import Change, Outcome, apply_import, load_export, plan_import, resolve_location
+    from .vault.transfer import load_export, resolve_location
+    from .vault.transfer_import import Change, Outcome, apply_import, plan_import
 
     text = _read_input(args.file)
     document = load_export(text)

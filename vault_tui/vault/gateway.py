@@ -32,7 +32,7 @@ from .errors import (
 from .models import Mount, ServerInfo, TokenInfo, parse_time
 
 if TYPE_CHECKING:
-    from .ha import NodeHealth
+    from .ha_models import NodeHealth
 
 T = TypeVar("T")
 

@@ -1,10 +1,10 @@
-"""The cluster view's rows, computed without Textual from a :class:`~vault_tui.vault.ha.ClusterOverview`."""
+"""The cluster view's rows, computed without Textual from a :class:`~vault_tui.vault.ha_models.ClusterOverview`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...vault.ha import ClusterNode, ClusterOverview
+from ...vault.ha_models import ClusterNode, ClusterOverview
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("address", "Address"),

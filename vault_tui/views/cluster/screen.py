@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Static
 from ...context import vault_app
 from ...safe import safe_text, visible
 from ...timefmt import format_ttl
-from ...vault import ha
+from ...vault import ha, ha_models
 from ...vault.errors import VaultError
 from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
@@ -47,7 +47,7 @@ class ClusterScreen(Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        overview: ha.ClusterOverview
+        overview: ha_models.ClusterOverview
 
     @dataclass
     class Failed(Message):
@@ -55,7 +55,7 @@ class ClusterScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.overview: ha.ClusterOverview | None = None
+        self.overview: ha_models.ClusterOverview | None = None
         self.last_good: float | None = None
         self.error: VaultError | None = None
         self.in_flight = False

@@ -33,7 +33,8 @@ from ...widgets.session_bar import SessionBar
 from ...worker import deliver
 from ..history.jump import go
 from ..private_file import resolve_target, write_private
-from .model import Finding, LintProgress, LintReport, LintSettings, run_lint
+from .checks import Finding, LintSettings
+from .model import LintProgress, LintReport, run_lint
 from .view_model import COLUMNS, arrange, lint_settings, summary, target_of, write_report
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}

@@ -8,7 +8,8 @@ from datetime import UTC
 from typing import Any, TextIO
 
 from ..history.jump import Target, cert_target, key_target, kv_target, lease_target
-from .model import Finding, ItemType, LintReport, LintSettings, write_csv, write_json
+from .checks import Finding, ItemType, LintSettings
+from .model import LintReport, write_csv, write_json
 
 COLUMNS: tuple[tuple[str, str, int | None], ...] = (  # (key, label, width or None)
     ("severity", "Severity", 8),

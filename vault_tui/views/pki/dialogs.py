@@ -20,7 +20,7 @@ from ...screens.modals import Dialog
 from ...vault import pki
 from ...vault.errors import VaultError
 from ...vault.models import Mount
-from ...vault.pki import Certificate, IssuedCertificate, PkiRole
+from ...vault.pki_models import Certificate, IssuedCertificate, PkiRole
 from .model import IssueRequest, details, issue_fields, issue_request, role_summary
 
 CSS = Path(__file__).parent / "pki.tcss"

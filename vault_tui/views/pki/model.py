@@ -1,7 +1,7 @@
 """The PKI view's model (no Textual): rows of certificates across mounts, their details, the
 issue form's fields and validation, and the CSV export (never a private key).
 
-The screen (:mod:`.screen`) loads :class:`~vault_tui.vault.pki.PkiInventory` values through the
+The screen (:mod:`.screen`) loads :class:`~vault_tui.vault.pki_models.PkiInventory` values through the
 worker and hands them to :class:`PkiModel`; everything shown is computed here from those and a
 clock, so it is tested without an app.
 """
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from ...timefmt import format_ttl
-from ...vault.pki import CERT_EXPORT_COLUMNS, Certificate, PkiInventory, PkiRole, certificate_row
+from ...vault.pki_models import CERT_EXPORT_COLUMNS, Certificate, PkiInventory, PkiRole, certificate_row
 
 #: Certificates expiring within this many days are highlighted (config: ``pki_warn_days``).
 DEFAULT_WARN_DAYS = 30
@@ -241,7 +241,7 @@ def details(cert: Certificate, now: datetime, warn: int) -> list[tuple[str, str]
 
 # -- export -----------------------------------------------------------------------------------
 def write_inventory_csv(out: TextIO, certs: Sequence[Certificate], now: datetime) -> int:
-    """One row per certificate (:data:`~vault_tui.vault.pki.CERT_EXPORT_COLUMNS`). There is no
+    """One row per certificate (:data:`~vault_tui.vault.pki_models.CERT_EXPORT_COLUMNS`). There is no
     column that could hold a private key. Returns the number of rows."""
     writer = csv.DictWriter(out, fieldnames=list(CERT_EXPORT_COLUMNS), lineterminator="\n")
     writer.writeheader()

@@ -30,10 +30,10 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 from ...context import vault_app
 from ...safe import safe_text, visible
 from ...screens.modals import ConfirmScreen, PromptScreen
-from ...vault import pki
+from ...vault import pki, pki_models
 from ...vault.errors import VaultError
 from ...vault.models import Mount
-from ...vault.pki import Certificate, PkiInventory
+from ...vault.pki_models import Certificate, PkiInventory
 from ...widgets.footer import KeysFooter
 from ...widgets.session_bar import SessionBar
 from ...worker import deliver
@@ -312,7 +312,7 @@ class PkiScreen(Screen[None]):
     def open_certificate(self, mount: str, serial: str) -> bool:
         """Put the cursor on ``mount``'s certificate ``serial`` (after the load, if one is running)."""
         try:
-            serial = pki.normalise_serial(serial)
+            serial = pki_models.normalise_serial(serial)
         except VaultError:
             self.notify(f"Not a certificate serial: {visible(serial)}", severity="warning", markup=False)
             return False

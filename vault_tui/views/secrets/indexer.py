@@ -15,7 +15,7 @@ exactly (the resultant ACL) are added too, so a token that may read but not list
 A token with a use limit spends a use on every LIST: nothing is indexed unless the user asks.
 
 Key/value search (:meth:`Indexer.search_contents`) reads every secret of a scope through
-:func:`~vault_tui.vault.index.index_secret_contents` (bounded concurrency, cancellable) and hands
+:func:`~vault_tui.vault.index_content.index_secret_contents` (bounded concurrency, cancellable) and hands
 back key names only: values never leave the reading thread.
 """
 
@@ -34,16 +34,8 @@ from ...context import vault_app
 from ...safe import visible
 from ...vault.errors import VaultError
 from ...vault.gateway import Gateway
-from ...vault.index import (
-    ContentMatch,
-    ContentProgress,
-    IndexBatch,
-    IndexProgress,
-    IndexResult,
-    Versions,
-    index_paths,
-    index_secret_contents,
-)
+from ...vault.index import IndexBatch, IndexProgress, IndexResult, index_paths
+from ...vault.index_content import ContentMatch, ContentProgress, Versions, index_secret_contents
 from ...vault.models import EngineKind, Mount
 from ...vault.policies import ResultantAcl, readable_under
 from .finder import Finder, PathStore, StoreKey

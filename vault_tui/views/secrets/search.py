@@ -30,7 +30,7 @@ from textual.widgets.option_list import Option
 
 from ...safe import visible
 from ...screens.modals import Dialog
-from ...vault.index import ContentMatch, ContentProgress, Versions
+from ...vault.index_content import ContentMatch, ContentProgress, Versions
 from ...vault.models import Mount
 from .finder import Match, SearchResult, spans
 from .indexer import Indexer

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from ...vault import transfer
+from ...vault import envfile, transfer, transfer_import, transfer_moves
 from ...vault.errors import BadPath, VaultError
 from ...vault.models import EngineKind, Mount
 from ...vault.paths import resolve_full_path, validate_secret_path
-from ...vault.transfer import Change, ExportPreview, ImportPlan, KvLocation, Outcome, TransferPlan
+from ...vault.transfer import ExportPreview, KvLocation
+from ...vault.transfer_import import Change, ImportPlan, Outcome
+from ...vault.transfer_moves import TransferPlan
 
 READ_ONLY_REASON = "read-only mode: vault-tui makes no changes and writes no secret to disk"
 
@@ -253,7 +255,7 @@ def import_summary(plan: ImportPlan, file: Path) -> str:
     return "\n".join(lines)
 
 
-def apply_report(result: transfer.ApplyResult, target: KvLocation) -> str:
+def apply_report(result: transfer_import.ApplyResult, target: KvLocation) -> str:
     lines = [f"Imported into {target.display or target.mount}: {len(result.written)} written, "]
     lines[0] += f"{len(result.of(Outcome.UNCHANGED))} unchanged, {len(result.conflicts)} conflict(s), "
     lines[0] += f"{len(result.errors)} error(s)."
@@ -287,7 +289,7 @@ def transfer_summary(plan: TransferPlan) -> str:
     return "\n".join(lines)
 
 
-def transfer_report(result: transfer.TransferResult, plan: TransferPlan) -> str:
+def transfer_report(result: transfer_moves.TransferResult, plan: TransferPlan) -> str:
     verb = "Moved" if plan.move else "Copied"
     lines = [f"{verb} {len(result.written)} of {len(plan.items)} secret(s) to {plan.target.display}."]
     if plan.move:
@@ -301,7 +303,7 @@ def transfer_report(result: transfer.TransferResult, plan: TransferPlan) -> str:
     return "\n".join(lines)
 
 
-def dotenv_report(result: transfer.DotenvResult, file: Path) -> str:
+def dotenv_report(result: envfile.DotenvResult, file: Path) -> str:
     lines = [f"Wrote {len(result.written)} key(s) to {file} (mode 0600): {name_list(result.written, 12)}."]
     for key, why in result.rejected:
         lines.append(f"not written: {key}: {why}")

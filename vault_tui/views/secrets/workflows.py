@@ -33,7 +33,7 @@ from ...context import vault_app
 from ...exporting import ExportFileError, private_file
 from ...safe import visible
 from ...screens.modals import MessageScreen
-from ...vault import transfer
+from ...vault import envfile, transfer, transfer_import, transfer_moves
 from ...vault.errors import VaultError
 from ...vault.models import Mount
 from . import external_editor, planner
@@ -307,7 +307,7 @@ class Workflows:
         plan = await self._long(
             f"Dry run: comparing {len(document.secrets)} secret(s) with {loc.display or loc.mount}…",
             JobProgress(),
-            lambda: worker.call_background(transfer.plan_import, document, loc, metadata=request.metadata),
+            lambda: worker.call_background(transfer_import.plan_import, document, loc, metadata=request.metadata),
             writes=False,
         )
         if plan is None:
@@ -329,7 +329,7 @@ class Workflows:
             result = await self._long(
                 f"Importing into {loc.display or loc.mount}…",
                 progress,
-                lambda: worker.call_background(transfer.apply_import, plan, on_progress=progress.tick),
+                lambda: worker.call_background(transfer_import.apply_import, plan, on_progress=progress.tick),
                 writes=True,
             )
         except Cancelled:
@@ -367,7 +367,7 @@ class Workflows:
             f"Preview: what {src.display} holds…",
             JobProgress(),
             lambda: worker.call_background(
-                transfer.plan_transfer,
+                transfer_moves.plan_transfer,
                 src,
                 dst,
                 move=move,
@@ -402,7 +402,7 @@ class Workflows:
                 f"{verb} {src.display} → {dst.display}…",
                 progress,
                 lambda: worker.call_background(
-                    transfer.run_transfer, plan, overwrite=answer.option, on_progress=progress.tick
+                    transfer_moves.run_transfer, plan, overwrite=answer.option, on_progress=progress.tick
                 ),
                 writes=True,
             )
@@ -445,7 +445,7 @@ class Workflows:
         worker = vault_app(self.screen).worker
         try:
             result = await worker.call(
-                transfer.export_dotenv, target.location, request.file, version=version, overwrite=request.overwrite
+                envfile.export_dotenv, target.location, request.file, version=version, overwrite=request.overwrite
             )
         except VaultError as error:
             vault_app(self.screen).report_error(error, f"writing {request.file}")
@@ -460,7 +460,7 @@ class Workflows:
     def _index_changes(
         self,
         mount: Mount,
-        written: tuple[transfer.PathOutcome, ...],
+        written: tuple[transfer_import.PathOutcome, ...],
         source: Mount | None = None,
         deleted: tuple[str, ...] = (),
     ) -> None:
