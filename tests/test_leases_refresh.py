@@ -8,6 +8,7 @@ logic: ordering and failure handling), plus one run against a real OpenBao.
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 from conftest import unique
@@ -377,4 +378,22 @@ def test_gc_pause_holds_the_collector_until_the_end():
         pause.end()
     assert gc.isenabled()
     pause.end()  # idempotent
+    assert gc.isenabled()
+
+
+def test_gc_pause_never_outlives_its_limit():
+    """A screen built and never shown (or torn down while opening) must not leave the process
+    without cyclic garbage collection."""
+    import gc
+
+    pause = GcPause(limit=0.2)
+    pause.start()
+    try:
+        assert not gc.isenabled()
+        deadline = time.monotonic() + 30
+        while not gc.isenabled() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert gc.isenabled()
+    finally:
+        pause.end()
     assert gc.isenabled()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import math
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -386,18 +387,31 @@ class GcPause:
     loop stopped, just before the first rows can be painted. Paused until the first screenful
     is on screen (or ``limit`` seconds at most), the collection runs afterwards instead."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: float = 3.0) -> None:
         self.paused_at: float | None = None
+        self.limit = limit
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
 
     def start(self) -> None:
-        if self.paused_at is None and gc.isenabled():
-            gc.disable()
-            self.paused_at = time.monotonic()
+        with self._lock:
+            if self.paused_at is None and gc.isenabled():
+                gc.disable()
+                self.paused_at = time.monotonic()
+                # Never left paused: a screen built but never shown (or torn down mid-opening)
+                # would otherwise leave the whole process without cyclic collection.
+                self._timer = threading.Timer(self.limit, self.end)
+                self._timer.daemon = True
+                self._timer.start()
 
     def end(self) -> None:
-        if self.paused_at is not None:
-            self.paused_at = None
-            gc.enable()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self.paused_at is not None:
+                self.paused_at = None
+                gc.enable()
 
 
 @dataclass
