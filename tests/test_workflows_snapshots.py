@@ -183,7 +183,7 @@ def test_import_dry_run(snap_compare, server, size):
 def test_copy_form(snap_compare, server, size):
     async def run_before(pilot):
         await opened(pilot, "secret/team/app/db")
-        await pilot.press("y")
+        await pilot.press("f5")
         await shown(pilot, TransferDialog)
         await steady(pilot)
 
@@ -205,7 +205,7 @@ def test_move_form(snap_compare, server, size):
 def test_copy_preview_with_a_conflict(snap_compare, server, size):
     async def run_before(pilot):
         await opened(pilot, "secret/team/app/")
-        await pilot.press("y")
+        await pilot.press("f5")
         await shown(pilot, TransferDialog)
         pilot.app.screen.query_one("#transfer-target", Input).value = "copy/team/app"
         await submit(pilot)
