@@ -410,3 +410,33 @@ async def test_go_to_path_prompt_completes_from_the_index(settings, root_client,
         await wait_for(pilot, lambda: box._suggestion == f"{kv2_mount}/payments/", 30, "suggestion")
         await pilot.press("right")
         assert box.value == f"{kv2_mount}/payments/"
+
+
+async def test_a_reindex_in_flight_does_not_undo_a_change_made_meanwhile(settings, root_client, kv2_mount):
+    """A folder re-index whose listing predates a write or a delete must not undo it when it ends."""
+    from vault_tui.vault.index import IndexProgress, IndexResult
+    from vault_tui.views.secrets.indexer import IndexJob
+
+    seed(root_client, kv2_mount, {"app/one": {"k": "v"}, "app/two": {"k": "v"}})
+    app = make_app(AppConfig(connection=settings, initial_path=f"{kv2_mount}/app/one"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, SecretsScreen)
+        tree = screen.query_one(PathTree)
+        await wait_for(pilot, lambda: cursor_path(tree) == f"{kv2_mount}/app/one", 60, "app/one")
+        panel = await open_panel(pilot, app)
+        await indexed(pilot, panel, kv2_mount)
+        await pilot.press("escape")
+        indexer = screen.finding.indexer
+        mount = tree.mount_named(kv2_mount)
+        key = indexer.key(mount.path)
+        # A re-index of app/ whose listing was taken before the changes below.
+        job = IndexJob(key, mount, "app/", True, collected=["app/one", "app/two"])
+        indexer.jobs[(key, "app/")] = job
+        indexer.added(mount, "app/three")
+        indexer.removed(mount, "app/two")
+        progress = IndexProgress(method="walk", paths_found=2)
+        indexer._finish(job, IndexResult(kv2_mount, "app/", mount.kind, "walk", progress))
+        store = indexer.store(mount.path)
+        assert store is not None and sorted(store.paths) == ["app/one", "app/three"]

@@ -59,6 +59,9 @@ class IndexJob:
     progress: IndexProgress | None = None
     collected: list[str] | None = None  # a re-index collects, then replaces the subtree at the end
     started: float = field(default_factory=time.monotonic)
+    # Writes and deletes made while this job runs: its listing may predate them, so they are
+    # applied again once the job's paths are in (("add" | "remove", path), in order).
+    changes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -263,6 +266,7 @@ class Indexer:
                 store.partial, store.reason = True, f"{job.root}: {result.reason}"
             for path in acl_paths(self.acl, job.mount):
                 store.add(path)
+            self._replay(store, job)
             self._tell(job, result)
         elif job.key in self.errors and job.key == self.key(job.mount.path):
             text = f"Indexing {job.label} failed: {self.errors[job.key]}. Search results are partial."
@@ -285,29 +289,41 @@ class Indexer:
     def after_write(self, job: WriteJob, result: Any) -> None:
         """A write landed: its path joins the index, a delete leaves it (no re-scan)."""
         session = vault_app(self.owner).session
-        store = self.finder.get(session.profile or "", job.namespace or None, job.mount.path)
-        if store is None:
-            return
+        key = self.finder.key(session.profile or "", job.namespace or None, job.mount.path)
         if outcome(job, result).deleted:
-            changed = store.remove(job.path)
+            self._change(key, job.mount.path, "remove", job.path)
         elif job.action in ("write", "patch", "rollback", "undelete"):
-            changed = store.add(job.path)
-        else:
-            changed = False
-        if changed:
-            self._notify(job.mount.path, force=True)
+            self._change(key, job.mount.path, "add", job.path)
 
     def added(self, mount: Mount, path: str) -> None:
         """A secret was written by another workflow (copy, move, import)."""
-        store = self.store(mount.path)
-        if store is not None and store.add(path):
-            self._notify(mount.path, force=True)
+        self._change(self.key(mount.path), mount.path, "add", path)
 
     def removed(self, mount: Mount, path: str) -> None:
         """A secret was deleted (every version and its metadata) by another workflow."""
-        store = self.store(mount.path)
-        if store is not None and store.remove(path):
-            self._notify(mount.path, force=True)
+        self._change(self.key(mount.path), mount.path, "remove", path)
+
+    def _change(self, key: StoreKey, mount_path: str, op: str, path: str) -> None:
+        """Apply one write or delete to the index, and remember it in every job in flight over
+        that path: a listing taken before the change must not undo it when the job ends."""
+        clean = path.strip("/")
+        for (job_key, root), job in self.jobs.items():
+            if job_key == key and clean.startswith(root):
+                job.changes.append((op, clean))
+        store = self.finder.get(*key)
+        if store is None:
+            return
+        changed = store.add(clean) if op == "add" else store.remove(clean)
+        if changed:
+            self._notify(mount_path, force=True)
+
+    @staticmethod
+    def _replay(store: PathStore, job: IndexJob) -> None:
+        for op, path in job.changes:
+            if op == "add":
+                store.add(path)
+            else:
+                store.remove(path)
 
     def set_acl(self, acl: ResultantAcl | None, mounts: Iterable[Mount]) -> None:
         """What the token's policies grant: exact readable paths join the indexed mounts."""

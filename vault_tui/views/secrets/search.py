@@ -144,6 +144,7 @@ class SearchScreen(Dialog[Found | None]):
             self.state.scope = "mount"
         self.found: list[Found] = []
         self.content_lines: list[Text] = []  # the key/value search's result lines, beside found
+        self.moved = False  # the user moved the highlight in the results since they were shown
         self.result: SearchResult | None = None
         self.content_cancel: threading.Event | None = None
         self.content_query = ""
@@ -305,6 +306,7 @@ class SearchScreen(Dialog[Found | None]):
     def _show(self, found: list[Found], options: list[Option], lines: list[Text] | None = None) -> None:
         self.found = found
         self.content_lines = lines or []
+        self.moved = False
         results = self.query_one(OptionList)
         results.set_options(options)
         if options:
@@ -352,6 +354,7 @@ class SearchScreen(Dialog[Found | None]):
             return
         current = results.highlighted if results.highlighted is not None else -1
         results.highlighted = max(0, min(results.option_count - 1, current + step))
+        self.moved = True
 
     @on(Input.Submitted, "#search-query")
     def _submitted(self) -> None:
@@ -460,7 +463,8 @@ class SearchScreen(Dialog[Found | None]):
             return
         results = self.query_one(OptionList)
         index = results.highlighted
-        chosen = self.found[index] if index is not None and 0 <= index < len(self.found) else None
+        moved = self.moved and index is not None and 0 <= index < len(self.found)
+        chosen = self.found[index] if moved and index is not None else None
         pairs = sorted(
             zip(self.found, self.content_lines, strict=True),
             key=lambda pair: (pair[0].mount.path, pair[0].path, pair[1].plain),
@@ -470,6 +474,7 @@ class SearchScreen(Dialog[Found | None]):
         self._show(found, [Option(line, id=str(n)) for n, line in enumerate(lines)], lines)
         if chosen is not None and chosen in found:
             results.highlighted = found.index(chosen)
+            self.moved = True
 
     def _stop_contents(self) -> None:
         if self.content_cancel is not None:

@@ -416,6 +416,7 @@ class Workflows:
             return
         if result is None:
             return
+        self._index_changes(request.mount, result.written, source.mount, result.deleted)
         report = model.transfer_report(result, plan)
         if result.ok:
             self._say(report)
