@@ -47,7 +47,7 @@ from .trail import Trail
 from .vault.errors import VaultError
 from .vault.gateway import Gateway
 from .vault.models import TokenInfo
-from .views.registry import VIEW_BY_NAME, VIEWS, resolve
+from .views.registry import VIEW_BY_NAME, VIEWS, ViewSpec, resolve
 from .widgets.footer import KeysFooter
 from .widgets.session_bar import SessionBar
 from .worker import VaultWorker
@@ -149,6 +149,12 @@ class VaultApp(App[None]):
         if self.config.token_note:
             self.notify(visible(self.config.token_note), title="Token", severity="warning", markup=False, timeout=10)
         self.connection.connect()
+        # Import the first view's code while the connection is being made (its threads wait on
+        # the network), not after: the views are imported on first use (views/registry.py).
+        self.call_after_refresh(self._first_view().load)
+
+    def _first_view(self) -> ViewSpec:
+        return VIEW_BY_NAME.get(self.config.initial_view) or VIEWS[0]
 
     def tick(self) -> None:
         """The single clock: every countdown in the app derives from ``now``."""
@@ -231,8 +237,7 @@ class VaultApp(App[None]):
             problem="",
         )
         if first:
-            spec = VIEW_BY_NAME.get(self.config.initial_view) or VIEWS[0]
-            self.switch_mode(spec.name)
+            self.switch_mode(self._first_view().name)
 
     @on(ConnectFailed)
     def _connect_failed(self, message: ConnectFailed) -> None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .trail import Action
-from .vault import envfile, kv, leases, pki, transfer, transfer_import, transfer_moves, transit
 
 
 @dataclass(frozen=True)
@@ -59,40 +58,18 @@ def _cert_revoke(args: Mapping[str, Any]) -> str:
     return f"{str(args.get('mount', '')).rstrip('/')} serial {args.get('serial', '')}"
 
 
-SPECS: dict[Callable[..., Any], TrailSpec] = {
-    kv.write_v2: TrailSpec(Action.WRITE, _secret),
-    kv.write_kv1: TrailSpec(Action.WRITE, _secret),
-    kv.patch_v2: TrailSpec(Action.PATCH, _secret),
-    kv.rollback: TrailSpec(Action.ROLLBACK, _secret, _rollback_versions),
-    kv.delete_latest: TrailSpec(Action.DELETE, _secret),
-    kv.delete_versions: TrailSpec(Action.DELETE, _secret, _versions),
-    kv.delete_kv1: TrailSpec(Action.DELETE, _secret),
-    kv.undelete_versions: TrailSpec(Action.UNDELETE, _secret, _versions),
-    kv.destroy_versions: TrailSpec(Action.DESTROY, _secret, _versions),
-    kv.delete_all: TrailSpec(Action.DELETE_ALL, _secret),
-    kv.write_metadata: TrailSpec(Action.METADATA, _secret),
-    leases.renew_lease: TrailSpec(Action.RENEW, _lease),
-    leases.revoke_lease: TrailSpec(Action.REVOKE, _lease),
-    leases.generate_credentials: TrailSpec(Action.CREDENTIALS_ISSUED, _creds),
-    transit.create_key: TrailSpec(Action.KEY_CREATE, _key),
-    transit.rotate_key: TrailSpec(Action.KEY_ROTATE, _key),
-    transit.update_key_config: TrailSpec(Action.KEY_CONFIG, _key),
-    transit.delete_key: TrailSpec(Action.KEY_DELETE, _key),
-    pki.issue_certificate: TrailSpec(Action.CERT_ISSUE, _cert_issue),
-    pki.revoke_certificate: TrailSpec(Action.CERT_REVOKE, _cert_revoke),
-}
-
-
-def register(fn: Callable[..., Any], spec: TrailSpec) -> None:
-    """Add a change-making call (feature modules with their own writes register here)."""
-    SPECS[fn] = spec
+# The modules whose functions change something. A call from any other module is not looked up,
+# so the table (and the engines it names: PKI pulls in cryptography) is built on the first change,
+# not at start-up.
+_MODULES = frozenset(
+    f"vault_tui.vault.{name}"
+    for name in ("kv", "leases", "transit", "pki", "transfer", "transfer_import", "transfer_moves", "envfile")
+)
+_EXTRA: dict[Callable[..., Any], TrailSpec] = {}
 
 
 def _revoke_prefix_spec(args: Mapping[str, Any]) -> Action:
     return Action.REVOKE_FORCE if args.get("force") else Action.REVOKE_PREFIX
-
-
-register(leases.revoke_prefix, TrailSpec(Action.REVOKE_PREFIX, _lease))
 
 
 def _plan_target(args: Mapping[str, Any]) -> str:
@@ -111,10 +88,43 @@ def _loc(args: Mapping[str, Any]) -> str:
     return str(getattr(args.get("loc"), "display", ""))
 
 
-register(transfer_import.apply_import, TrailSpec(Action.IMPORT, _plan_target))
-register(transfer_moves.run_transfer, TrailSpec(Action.COPY, _transfer))
-register(transfer.export_subtree, TrailSpec(Action.EXPORT, _loc))
-register(envfile.export_dotenv, TrailSpec(Action.EXPORT, _loc))
+@functools.cache
+def specs() -> dict[Callable[..., Any], TrailSpec]:
+    """Every change-making call of the Vault layer and how the trail names it."""
+    from .vault import envfile, kv, leases, pki, transfer, transfer_import, transfer_moves, transit
+
+    return {
+        kv.write_v2: TrailSpec(Action.WRITE, _secret),
+        kv.write_kv1: TrailSpec(Action.WRITE, _secret),
+        kv.patch_v2: TrailSpec(Action.PATCH, _secret),
+        kv.rollback: TrailSpec(Action.ROLLBACK, _secret, _rollback_versions),
+        kv.delete_latest: TrailSpec(Action.DELETE, _secret),
+        kv.delete_versions: TrailSpec(Action.DELETE, _secret, _versions),
+        kv.delete_kv1: TrailSpec(Action.DELETE, _secret),
+        kv.undelete_versions: TrailSpec(Action.UNDELETE, _secret, _versions),
+        kv.destroy_versions: TrailSpec(Action.DESTROY, _secret, _versions),
+        kv.delete_all: TrailSpec(Action.DELETE_ALL, _secret),
+        kv.write_metadata: TrailSpec(Action.METADATA, _secret),
+        leases.renew_lease: TrailSpec(Action.RENEW, _lease),
+        leases.revoke_lease: TrailSpec(Action.REVOKE, _lease),
+        leases.revoke_prefix: TrailSpec(Action.REVOKE_PREFIX, _lease),
+        leases.generate_credentials: TrailSpec(Action.CREDENTIALS_ISSUED, _creds),
+        transit.create_key: TrailSpec(Action.KEY_CREATE, _key),
+        transit.rotate_key: TrailSpec(Action.KEY_ROTATE, _key),
+        transit.update_key_config: TrailSpec(Action.KEY_CONFIG, _key),
+        transit.delete_key: TrailSpec(Action.KEY_DELETE, _key),
+        pki.issue_certificate: TrailSpec(Action.CERT_ISSUE, _cert_issue),
+        pki.revoke_certificate: TrailSpec(Action.CERT_REVOKE, _cert_revoke),
+        transfer_import.apply_import: TrailSpec(Action.IMPORT, _plan_target),
+        transfer_moves.run_transfer: TrailSpec(Action.COPY, _transfer),
+        transfer.export_subtree: TrailSpec(Action.EXPORT, _loc),
+        envfile.export_dotenv: TrailSpec(Action.EXPORT, _loc),
+    }
+
+
+def register(fn: Callable[..., Any], spec: TrailSpec) -> None:
+    """Add a change-making call (feature modules with their own writes register here)."""
+    _EXTRA[fn] = spec
 
 
 def describe(
@@ -123,9 +133,15 @@ def describe(
     """(action, target, versions) when ``fn(gateway, *args, **kwargs)`` changes something, else None."""
     while isinstance(fn, functools.partial):
         args, kwargs, fn = (*fn.args, *args), {**fn.keywords, **kwargs}, fn.func
-    spec = SPECS.get(fn)
+    spec = _EXTRA.get(fn)
+    if spec is None:
+        if getattr(fn, "__module__", None) not in _MODULES:
+            return None
+        spec = specs().get(fn)
     if spec is None:
         return None
+    from .vault import leases, transfer_moves  # already imported: fn belongs to one of these modules
+
     try:
         bound = inspect.signature(fn).bind_partial(None, *args, **kwargs).arguments
     except TypeError:
