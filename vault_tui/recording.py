@@ -65,7 +65,6 @@ _MODULES = frozenset(
     f"vault_tui.vault.{name}"
     for name in ("kv", "leases", "transit", "pki", "transfer", "transfer_import", "transfer_moves", "envfile")
 )
-_EXTRA: dict[Callable[..., Any], TrailSpec] = {}
 
 
 def _revoke_prefix_spec(args: Mapping[str, Any]) -> Action:
@@ -122,22 +121,15 @@ def specs() -> dict[Callable[..., Any], TrailSpec]:
     }
 
 
-def register(fn: Callable[..., Any], spec: TrailSpec) -> None:
-    """Add a change-making call (feature modules with their own writes register here)."""
-    _EXTRA[fn] = spec
-
-
 def describe(
     fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
 ) -> tuple[Action, str, list[int]] | None:
     """(action, target, versions) when ``fn(gateway, *args, **kwargs)`` changes something, else None."""
     while isinstance(fn, functools.partial):
         args, kwargs, fn = (*fn.args, *args), {**fn.keywords, **kwargs}, fn.func
-    spec = _EXTRA.get(fn)
-    if spec is None:
-        if getattr(fn, "__module__", None) not in _MODULES:
-            return None
-        spec = specs().get(fn)
+    if getattr(fn, "__module__", None) not in _MODULES:
+        return None
+    spec = specs().get(fn)
     if spec is None:
         return None
     from .vault import leases, transfer_moves  # already imported: fn belongs to one of these modules
