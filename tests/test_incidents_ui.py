@@ -182,11 +182,15 @@ async def test_idle_lock_hides_and_clears_then_a_key_unlocks(settings):
     app = app_for(settings, initial_view="policies", clipboard_clear_seconds=3600, idle_lock_minutes=0.02)
     board = FakeClipboard()
     app.secret_clipboard._backend = board
+    # The lock is 1.2 s of idleness: on a busy machine start-up alone takes that long, and the
+    # lock would (rightly) clear the copy before the test saw it. Idleness starts when we say.
+    app.last_input = time.monotonic() + 3600
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_ready(pilot)
         app.copy_secret("s3cret-value", "password")
         await wait_for(pilot, lambda: board.value == "s3cret-value", what="copied")
-        app.last_input -= 60  # a minute without a key press
+        assert not isinstance(app.screen, LockScreen)
+        app.last_input = time.monotonic() - 60  # a minute without a key press
         await wait_for(pilot, lambda: screen_ready(app, LockScreen), what="the lock")
         await wait_for(pilot, lambda: board.value == "", what="clipboard cleared")
         await pilot.press("x")

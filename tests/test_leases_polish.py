@@ -226,7 +226,7 @@ async def check_focus_shows(pilot, widgets: list[Widget], elsewhere: Widget) -> 
         await wait_for(pilot, lambda widget=widget: pilot.app.focused is widget, what=f"{widget} focused")
         try:  # restyled and repainted: on a busy machine that may take a while
             await wait_for(
-                pilot, lambda widget=widget, before=before: look(widget) != before, timeout=5, what="focus shown"
+                pilot, lambda widget=widget, before=before: look(widget) != before, timeout=20, what="focus shown"
             )
         except AssertionError:
             missing.append(repr(widget))

@@ -255,7 +255,7 @@ async def test_poll_waits_while_a_modal_is_open(settings):
         screen = await open_dashboard(pilot)
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, GenerateCredsScreen), what="modal")
-        await wait_for(pilot, lambda: screen._poll_waiting, timeout=5, what="poll deferred")
+        await wait_for(pilot, lambda: screen._poll_waiting, what="poll deferred")
         count = screen.refresh_count
         await pilot.pause(0.5)
         assert screen.refresh_count == count and not screen.refreshing
