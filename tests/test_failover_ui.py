@@ -54,10 +54,10 @@ def _kv_on_cluster(cluster, mount: str) -> hvac.Client:
     return client
 
 
-def _config(cluster, first: str, **extra) -> AppConfig:
+def _config(cluster, first: str, token: str | None = None, **extra) -> AppConfig:
     addrs = (first, *(a for a in cluster.addrs if a != first))
     return AppConfig(
-        connection=ConnectionSettings(addr=first, token=cluster.root_token, timeout=5.0),
+        connection=ConnectionSettings(addr=first, token=token or cluster.root_token, timeout=5.0),
         addrs=addrs,
         **extra,
     )
@@ -170,3 +170,66 @@ async def test_cluster_view_opens_by_command(settings, word):
         await wait_for(pilot, lambda: screen_ready(app, ClusterScreen), LIMIT, "cluster view")
         await wait_for(pilot, lambda: app.screen.overview is not None, LIMIT, "single-node overview")
         assert "single node" in app.screen.query_one("#cluster-summary").render().plain
+
+
+async def test_the_bad_hour_kill_seal_revoke_while_editing(cluster):
+    """Issue 9's whole story on the cluster: while a secret is being edited, the leader is killed,
+    then the node the app moved to is sealed, then the app's own token is revoked. The app moves
+    twice by itself and says so; the save brings the sign-in over the work, and once signed in
+    the edit is written (on the version edited) with no other key pressed."""
+    from textual.widgets import Input
+
+    from vault_tui.screens.signin import SignInScreen
+
+    mount = "bad-hour"
+    root = _kv_on_cluster(cluster, mount)
+    token = root.auth.token.create(policies=["root"], ttl="1h")["auth"]["client_token"]
+    first = cluster.leader_index()
+    app = make_app(_config(cluster, cluster.addrs[first], token, initial_path=f"{mount}/app/db"))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_ready(pilot)
+        tree = app.screen.query_one(PathTree)
+        await wait_for(
+            pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == "app/db", LIMIT, "secret"
+        )
+        detail = app.screen.query_one("#detail")
+        await wait_for(pilot, lambda: detail.metadata is not None, LIMIT, "secret loaded")
+        detail.query_one("#data-table").focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_ready(app, SecretEditorScreen), LIMIT, "editor")
+        editor = app.screen
+        editor.query(".kv-value").first().value = "written-after-a-bad-hour"
+
+        def moved_to(index: int) -> bool:
+            return app.session.addr == cluster.addrs[index] and app.session.link is Link.ACTIVE
+
+        # 1. the leader dies
+        cluster.kill(first)
+        second = await asyncio.to_thread(cluster.wait_for_new_leader, first, LIMIT)
+        await wait_for(pilot, lambda: moved_to(second), LIMIT, "the app on the second leader")
+        await asyncio.to_thread(cluster.restart, first, LIMIT)  # back as a follower: quorum for what follows
+        # 2. the node the app is on is sealed
+        await asyncio.to_thread(cluster.seal, second)
+        third = await asyncio.to_thread(cluster.wait_for_new_leader, second, LIMIT)
+        await wait_for(pilot, lambda: moved_to(third), LIMIT, "the app on the third leader")
+        moves = [n for n in app._notifications if "Moved to another node" in str(n.title)]
+        assert len(moves) >= 2, [str(n.message) for n in app._notifications]
+        # 3. the app's own token is revoked, and the user saves
+        current = hvac.Client(url=cluster.addrs[third], token=cluster.root_token)
+        current.auth.token.revoke(token)
+        assert app.screen is editor and editor.query(".kv-value").first().value == "written-after-a-bad-hour"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), LIMIT, "sign-in over the work")
+        fresh = current.auth.token.create(policies=["root"], ttl="1h")["auth"]["client_token"]
+        app.screen.query_one("#token", Input).value = fresh
+        await pilot.press("ctrl+s")  # the sign-in form's submit key; nothing else is pressed
+
+        def saved() -> bool:
+            data = current.secrets.kv.v2.read_secret_version("app/db", mount_point=mount)["data"]
+            return data["data"] == {"password": "written-after-a-bad-hour"}
+
+        await wait_for(pilot, saved, LIMIT, "the edit written after sign-in")
+        metadata = current.secrets.kv.v2.read_secret_metadata("app/db", mount_point=mount)["data"]
+        assert metadata["current_version"] == 2  # one write, on top of the version edited
+        keys = current.secrets.kv.v2.list_secrets("", mount_point=mount)["data"]["keys"]
+        assert keys == ["app/"]  # no path outside the one shown was written

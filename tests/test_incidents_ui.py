@@ -61,6 +61,46 @@ async def test_policy_denial_is_not_mistaken_for_a_dead_token(bao, root_client, 
         assert app.session.token is not None
 
 
+async def test_a_save_refused_for_a_dead_token_lands_after_sign_in(bao, root_client, kv2_mount):
+    """Revoked while editing: ctrl+s, the sign-in comes over the view, and once signed in the
+    edit is saved (check-and-set on the version edited) with no other key pressed."""
+    from textual.widgets import Input
+
+    from vault_tui.views.secrets.editor import SecretEditorScreen
+    from vault_tui.views.secrets.tree import PathTree
+
+    root_client.secrets.kv.v2.create_or_update_secret("app/db", {"password": "v1"}, mount_point=kv2_mount)
+    token = root_client.auth.token.create(policies=["root"], ttl="1h")["auth"]["client_token"]
+    app = app_for(ConnectionSettings(addr=bao.addr, token=token), initial_path=f"{kv2_mount}/app/db")
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_ready(pilot)
+        tree = app.screen.query_one(PathTree)
+        await wait_for(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == "app/db")
+        detail = app.screen.query_one("#detail")
+        await wait_for(pilot, lambda: detail.metadata is not None, what="secret loaded")
+        detail.query_one("#data-table").focus()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: screen_ready(app, SecretEditorScreen), what="editor")
+        app.screen.query(".kv-value").first().value = "typed-while-revoked"
+
+        root_client.auth.token.revoke(token)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen_ready(app, SignInScreen), what="sign-in over the view")
+        assert "ended" in app.screen.reason
+        fresh = root_client.auth.token.create(policies=["root"], ttl="1h")["auth"]["client_token"]
+        app.screen.query_one("#token", Input).value = fresh
+        await pilot.press("ctrl+s")  # the sign-in form's submit key
+
+        def saved() -> bool:
+            data = root_client.secrets.kv.v2.read_secret_version("app/db", mount_point=kv2_mount)["data"]
+            return data["data"] == {"password": "typed-while-revoked"} and data["metadata"]["version"] == 2
+
+        await wait_for(pilot, saved, what="the edit saved after sign-in")
+        await wait_for(pilot, lambda: not app.drafts, what="the draft let go once written")
+        keys = root_client.secrets.kv.v2.list_secrets("", mount_point=kv2_mount)["data"]["keys"]
+        assert keys == ["app/"]  # nothing written anywhere else
+
+
 async def test_quitting_with_a_kept_draft_asks_first(settings):
     app = app_for(settings, initial_view="policies")
     async with app.run_test(size=(120, 36)) as pilot:

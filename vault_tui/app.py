@@ -222,6 +222,7 @@ class VaultApp(App[None]):
             self.update_session(token=info, token_source="sign-in")
             self.notify("Signed in again. You are back where you were.", markup=False)
             self.refresh_views()
+            self._each_view("resume_after_sign_in")
 
     @on(SessionReady)
     def _session_ready(self, message: SessionReady) -> None:
@@ -268,6 +269,7 @@ class VaultApp(App[None]):
         if not self.session.ready:
             return
         self.update_session(token=None)
+        self._each_view("token_lost")
         self.show_sign_in(reason=f"Your session ended: {message.error}. Sign in again to carry on.")
 
     @on(LinkChanged)
@@ -351,13 +353,17 @@ class VaultApp(App[None]):
     def action_command_line(self) -> None:
         self.command_line.open()
 
-    def refresh_views(self) -> None:
-        """Ask every live view to reload from the server (after a switch, or a recovery)."""
+    def _each_view(self, hook: str) -> None:
+        """Call ``hook()`` on every live view that has it."""
         for spec in VIEWS:
             screen = self.view_screen(spec.name)
-            reload = getattr(screen, "reload", None)
-            if screen is not None and screen.is_mounted and callable(reload):
-                reload()
+            method = getattr(screen, hook, None)
+            if screen is not None and screen.is_mounted and callable(method):
+                method()
+
+    def refresh_views(self) -> None:
+        """Ask every live view to reload from the server (after a switch, or a recovery)."""
+        self._each_view("reload")
 
     def switch_namespace(self, namespace: str | None) -> None:
         self.gateway.set_namespace(namespace)

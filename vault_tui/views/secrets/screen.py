@@ -271,6 +271,12 @@ class SecretsScreen(Screen[None]):
         node = self.path_tree.cursor_node
         return node.data if node is not None else None
 
+    def token_lost(self) -> None:
+        self.writes.token_lost()
+
+    def resume_after_sign_in(self) -> None:
+        self.writes.resume_after_sign_in()
+
     def conceal(self) -> None:
         """The idle lock: nothing revealed stays on screen."""
         self.detail.conceal()

@@ -9,6 +9,7 @@ failed create keeps its form open, filled in, with the error in it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,10 @@ class WriteDesk:
         self.screen = screen
         self.drafts = DraftBook()
         self.forms: dict[tuple[str, str], SecretEditorScreen] = {}  # open new-secret forms with a write in flight
+        # Saves refused with a 403, and when: if the token turns out to be dead (the app's
+        # lookup-self check), they are sent again once the user has signed in over their work.
+        self.denied: dict[tuple[str, str], tuple[WriteJob, float]] = {}
+        self.resume: dict[tuple[str, str], WriteJob] = {}
 
     # -- helpers ------------------------------------------------------------------------------
     @property
@@ -239,6 +244,8 @@ class WriteDesk:
 
     # -- replies --------------------------------------------------------------------------------
     def done(self, job: WriteJob, result: Any) -> None:
+        self.denied.pop(job.key, None)
+        self.resume.pop(job.key, None)
         outcome = planner.outcome(job, result)
         if job.is_edit:
             self.discard(*job.key, job.namespace)
@@ -261,7 +268,41 @@ class WriteDesk:
             detail.refresh_after_write(keep_version=outcome.keep_version, has_draft=self.has_draft(*job.key))
         tree.refresh_folder(job.mount, folder)
 
+    # -- a session that ended under a save ------------------------------------------------------
+    DENIED_WINDOW = 60.0  # a 403 this recent, then "the token is dead": the 403 was the dead token
+
+    def _note_denied(self, job: WriteJob, error: VaultError) -> None:
+        if not isinstance(error, PermissionDenied) or not (job.is_edit or job.created):
+            return
+        if vault_app(self.screen).session.token is None:  # the session has already ended
+            self.resume[job.key] = job
+        else:
+            self.denied[job.key] = (job, time.monotonic())
+
+    def token_lost(self) -> None:
+        """The session token is dead: the saves it was just refused are sent again after sign-in."""
+        now = time.monotonic()
+        for key, (job, when) in list(self.denied.items()):
+            if now - when <= self.DENIED_WINDOW:
+                self.resume[key] = job
+        self.denied.clear()
+
+    def resume_after_sign_in(self) -> None:
+        """Signed in again: send the saves the dead token was refused (check-and-set as before)."""
+        jobs, self.resume = list(self.resume.values()), {}
+        for job in jobs:
+            form = self.forms.get(job.key)
+            if job.created and form is not None and form.is_attached:
+                self.screen.notify(f"Signed in again: creating {visible(job.path)} once more.", markup=False)
+                form.action_save()  # what the form holds now, through its own checks
+            elif job.is_edit and self.drafts.get(job.mount.path, job.path, job.namespace) is not None:
+                if job.namespace != self.namespace:
+                    continue  # the draft stays kept; it is for another namespace
+                self.screen.notify(f"Signed in again: saving your edit of {visible(job.path)}.", markup=False)
+                self.submit(job)
+
     def failed(self, job: WriteJob, error: VaultError) -> None:
+        self._note_denied(job, error)
         plan = planner.failure_plan(job, error)
         detail = self.detail
         if plan.kind == "conflict":
