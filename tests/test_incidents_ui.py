@@ -248,5 +248,9 @@ async def test_idle_lock_with_sign_in_needs_a_sign_in(settings):
         await wait_for(pilot, lambda: screen_ready(app, LockScreen), what="the lock")
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen_ready(app, SignInScreen), what="sign-in after the lock")
+        app.last_input -= 60  # slow to sign in: that sign-in is the lock, no second lock over it
+        app._check_idle()
+        await pilot.pause()
+        assert screen_ready(app, SignInScreen)
         app.screen.action_cancel()  # no sign-in: locked again
         await wait_for(pilot, lambda: screen_ready(app, LockScreen), what="locked again")

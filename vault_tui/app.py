@@ -108,6 +108,7 @@ class VaultApp(App[None]):
         self.last_error: VaultError | None = None
         self.command_line = CommandLine(self)
         self.last_input = time.monotonic()  # for the idle lock
+        self._lock_sign_in = False  # the sign-in that ends an idle lock is on screen
 
     def _configured_addrs(self) -> tuple[str, ...]:
         """Every address of the profile's server or cluster (the connection's own first)."""
@@ -168,8 +169,8 @@ class VaultApp(App[None]):
 
     def _check_idle(self) -> None:
         minutes = self.config.idle_lock_minutes
-        if minutes <= 0 or any(isinstance(screen, LockScreen) for screen in self.screen_stack):
-            return
+        if minutes <= 0 or self._lock_sign_in or any(isinstance(screen, LockScreen) for screen in self.screen_stack):
+            return  # locked already (the sign-in that ends a lock is part of it: nothing shows there)
         if time.monotonic() - self.last_input >= minutes * 60:
             self.lock()
 
@@ -188,6 +189,8 @@ class VaultApp(App[None]):
         sign_in = self.config.idle_lock_sign_in
 
         def signed_in(result: tuple[str, TokenInfo] | None) -> None:
+            self._lock_sign_in = False
+            self.last_input = time.monotonic()
             if result is None:
                 self.lock()  # no sign-in, no secrets
                 return
@@ -197,6 +200,7 @@ class VaultApp(App[None]):
             self.last_input = time.monotonic()
             if sign_in and self.session.ready:
                 reason = "vault-tui was locked while idle. Sign in to carry on."
+                self._lock_sign_in = True
                 self.push_screen(SignInScreen(reason=reason), callback=signed_in)
 
         self.push_screen(LockScreen(self.config.idle_lock_minutes, sign_in), callback=unlocked)
