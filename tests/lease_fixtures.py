@@ -12,7 +12,7 @@ import hvac
 import pytest
 from conftest import unique
 
-from tests.helpers import wait_for, wait_ready
+from tests.helpers import screen_ready, wait_for, wait_ready
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.vault.client import ConnectionSettings
@@ -136,7 +136,7 @@ def lease_app(settings: ConnectionSettings, **config: Any):
 async def open_dashboard(pilot: Any) -> LeasesScreen:
     app = pilot.app
     await wait_ready(pilot)
-    await wait_for(pilot, lambda: isinstance(app.screen, LeasesScreen), what="lease screen")
+    await wait_for(pilot, lambda: screen_ready(app, LeasesScreen), what="lease screen")
     screen = app.screen
     await wait_for(pilot, lambda: screen.refresh_count > 0, timeout=60, what="first refresh")
     return screen

@@ -6,7 +6,7 @@ import hvac
 import pytest
 from lease_fixtures import *  # noqa: F401,F403 - lease_db, db_role fixtures
 
-from tests.helpers import app_for, wait_for, wait_ready
+from tests.helpers import app_for, screen_ready, wait_for, wait_ready
 from vault_tui.views.leases.dialogs import QuitLeasesScreen
 from vault_tui.views.secrets.tree import PathTree
 
@@ -69,7 +69,7 @@ async def test_quit_prompt_cancel_keeps_the_app(settings, root_client, lease_db,
         leases.generate(lease_db, db_role)
         await wait_for(pilot, lambda: leases.issued, what="credentials issued")
         await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: isinstance(app.screen, QuitLeasesScreen), what="quit prompt")
+        await wait_for(pilot, lambda: screen_ready(app, QuitLeasesScreen), what="quit prompt")
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running

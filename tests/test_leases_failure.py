@@ -12,7 +12,7 @@ from lease_fixtures import *  # noqa: F401,F403 - fixtures
 from lease_fixtures import lease_app, make_db_role, open_dashboard, refreshed
 from textual.message import Message
 
-from tests.helpers import wait_for
+from tests.helpers import screen_ready, wait_for
 from vault_tui.demo.servers import BaoServer
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.errors import InvalidRequest, Unreachable
@@ -94,11 +94,11 @@ async def test_quit_names_each_failed_revocation_and_stays_until_seen(settings, 
             doomed = next(i for i in screen.issued if f"/{bad}/" in i)
             fine = next(i for i in screen.issued if f"/{good}/" in i)
             await pilot.press("ctrl+q")
-            await wait_for(pilot, lambda: isinstance(app.screen, QuitLeasesScreen), what="quit prompt")
+            await wait_for(pilot, lambda: screen_ready(app, QuitLeasesScreen), what="quit prompt")
             await pilot.click("#revoke")
             report = await wait_for(
                 pilot,
-                lambda: app.screen if isinstance(app.screen, RevokeFailedScreen) else None,
+                lambda: app.screen if screen_ready(app, RevokeFailedScreen) else None,
                 timeout=60,
                 what="the report of failed revocations",
             )
@@ -115,7 +115,7 @@ async def test_quit_names_each_failed_revocation_and_stays_until_seen(settings, 
             # Quitting again asks again, about the one still live; "keep" quits.
             await pilot.press("ctrl+q")
             prompt = await wait_for(
-                pilot, lambda: app.screen if isinstance(app.screen, QuitLeasesScreen) else None, what="asked again"
+                pilot, lambda: app.screen if screen_ready(app, QuitLeasesScreen) else None, what="asked again"
             )
             assert prompt.lease_ids == [doomed]
             await pilot.click("#keep")

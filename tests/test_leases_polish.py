@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input
 
-from tests.helpers import wait_for
+from tests.helpers import screen_ready, wait_for
 from vault_tui.screens.modals import Dialog, HelpScreen
 from vault_tui.views.leases.table import LeaseTable
 
@@ -271,7 +271,7 @@ async def test_help_shows_keys_as_typed(settings):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_dashboard(pilot)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await wait_for(pilot, lambda: screen_ready(app, HelpScreen), what="help")
         keys = {key: description for key, description, _id in app.screen.rows}
         assert keys.get("/") == "Filter" and keys.get("space") == "Mark" and keys.get("ctrl+x")
         assert "R" in keys and "P" in keys

@@ -12,7 +12,7 @@ from lease_fixtures import *  # noqa: F401,F403 - fixtures
 from lease_fixtures import lease_app, line_text, make_db_role, open_dashboard, pg_role_exists, refreshed
 from textual.app import App, ComposeResult
 
-from tests.helpers import wait_for
+from tests.helpers import screen_ready, wait_for
 from vault_tui.vault import leases as api
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.leases import Lease
@@ -166,7 +166,7 @@ async def test_generate_credentials_masked_copy_and_session_leases(settings, roo
         screen = await open_dashboard(pilot)
         app.copy_secret = lambda text, label="value": copied.append((label, text))
         await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GenerateCredsScreen), what="generate modal")
+        await wait_for(pilot, lambda: screen_ready(app, GenerateCredsScreen), what="generate modal")
         await pilot.press(*f"{lease_db}/creds/{db_role}", "enter")
         await wait_for(pilot, lambda: screen.issued, what="credentials")
         ((lease_id, creds),) = screen.issued.items()
@@ -254,7 +254,7 @@ async def test_poll_waits_while_a_modal_is_open(settings):
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await open_dashboard(pilot)
         await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, GenerateCredsScreen), what="modal")
+        await wait_for(pilot, lambda: screen_ready(app, GenerateCredsScreen), what="modal")
         await wait_for(pilot, lambda: screen._poll_waiting, what="poll deferred")
         count = screen.refresh_count
         await pilot.pause(0.5)

@@ -143,7 +143,7 @@ async def test_search_ranks_highlights_scopes_and_opens_with_ancestors_expanded(
         await wait_for(pilot, lambda: panel.state.scope == "mount", 30, "mount scope")
         # enter opens the highlighted result, its folders opened, the cursor on it
         await pilot.press("down", "up", "enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "panel closed")
+        await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 30, "panel closed")
         await wait_for(pilot, lambda: cursor_path(tree) == f"{kv2_mount}/payments/prod/stripe", 30, "opened")
         node = tree.cursor_node
         assert node is not None and node.parent is not None and node.parent.is_expanded
@@ -230,7 +230,7 @@ async def test_cancelling_a_key_value_search_stops_its_requests(bao, root_client
         await pilot.pause(0.5)
         assert reads() == settled  # nothing more was sent
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "closed")
+        await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 30, "closed")
 
 
 async def test_writes_and_deletes_update_the_index_without_a_rescan(bao, root_client, kv2_mount):
@@ -246,7 +246,7 @@ async def test_writes_and_deletes_update_the_index_without_a_rescan(bao, root_cl
         panel = await open_panel(pilot, app)
         await indexed(pilot, panel, kv2_mount)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "closed")
+        await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 30, "closed")
         store = screen.finding.indexer.store(f"{kv2_mount}/")
         assert store is not None and sorted(store.paths) == ["app/one", "app/two"]
         scans = sum(1 for path in gateway.calls if path == f"{kv2_mount}/metadata/")

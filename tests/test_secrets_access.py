@@ -8,7 +8,7 @@ import hvac
 import pytest
 from textual.widgets import DataTable, Input
 
-from tests.helpers import app_for, tree_labels, wait_for, wait_ready
+from tests.helpers import app_for, screen_ready, tree_labels, wait_for, wait_ready
 from vault_tui.screens.modals import ConfirmScreen, PromptScreen
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.vault.models import Mount
@@ -140,9 +140,9 @@ async def test_a_create_refused_by_policy_keeps_its_form_and_text(bao, root_clie
         assert f"secrets:{kv2_mount}/team/db" in app.drafts  # quitting would ask first
         # cancelling lets the text go (after asking), and forgets the draft
         await pilot.press("escape", "escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), 30, "discard?")
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen), 30, "discard?")
         await pilot.press("y")
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "form closed")
+        await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 30, "form closed")
         assert not app.drafts
         assert not exists(root_client, kv2_mount, "team/db")
 
@@ -190,9 +190,9 @@ async def test_a_save_cut_off_is_kept_quitting_asks_and_it_saves_later(bao, root
             await wait_for(pilot, lambda: f"secrets:{full}" in app.drafts, 30, "kept with the app")
             await wait_for(pilot, lambda: "failed" in detail.status_text, 60, "the failure shown")
             await pilot.press("ctrl+q")
-            await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), 30, "asked before quitting")
+            await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen), 30, "asked before quitting")
             await pilot.press("n")
-            await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "stayed")
+            await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 30, "stayed")
             assert app.is_running
             switch.up = True
             await wait_for(pilot, lambda: not app.session.stale, 60, "server back")

@@ -381,7 +381,7 @@ async def test_every_tab_stop_in_the_dialogs_is_visible(settings, root_client, k
                 await pilot.press("tab")
             assert len(set(map(id, seen))) >= 3
             await pilot.press("escape", "escape")
-            await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "dialog closed")
+            await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 30, "dialog closed")
 
 
 async def test_conceal_masks_every_revealed_value(settings, root_client, kv2_mount):

@@ -213,7 +213,7 @@ async def test_export_an_exportable_key_masked_until_revealed(settings, root_cli
         await pilot.press("c")
         assert copied and copied[-1][0] == exported and "portable" in copied[-1][1]
         await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(app.screen, TransitScreen), what="closed")
+        await wait_for(pilot, lambda: screen_ready(app, TransitScreen), what="closed")
 
 
 async def test_checkbox_state_reads_without_colour(settings, root_client, mount):

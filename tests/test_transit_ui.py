@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import hvac
 import pytest
 from conftest import unique
-from helpers import app_for, wait_for, wait_ready
+from helpers import app_for, screen_ready, wait_for, wait_ready
 from rich.text import Text
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
@@ -95,7 +95,7 @@ async def test_encrypt_rotate_rewrap_decrypt_by_keyboard(settings, root_client, 
         assert "attack at dawn" in plain(screen.query_one("#transit-output", Static))
         # raise min_decryption_version to 2 (c opens the config form), then the old ciphertext is refused
         await pilot.press("escape", "c")
-        await wait_for(pilot, lambda: isinstance(app.screen, KeyConfigScreen), what="config form")
+        await wait_for(pilot, lambda: screen_ready(app, KeyConfigScreen), what="config form")
         form = app.screen
         form.query_one("#cfg-min-dec", Input).value = ""
         await type_text(pilot, "2")
@@ -191,7 +191,7 @@ async def test_unknown_key_asks_before_creating(settings, root_client, mount):
         screen.query_one("#transit-input", TextArea).focus()
         await type_text(pilot, "hello")
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen), what="confirmation")
         await pilot.press("escape")
         await pilot.pause()
         assert "does not exist" in plain(screen.query_one("#transit-error", Static))
@@ -199,7 +199,7 @@ async def test_unknown_key_asks_before_creating(settings, root_client, mount):
             root_client.secrets.transit.read_key("typo", mount_point=mount)
         assert screen.query_one("#transit-input", TextArea).text == "hello"
         await pilot.press("ctrl+r")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirmation")
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen), what="confirmation")
         await pilot.press("y")
         await wait_for(pilot, lambda: "typo" in screen.keys_table.keys_by_name, what="key created and listed")
         assert screen.output.copy_value.startswith("vault:v1:")
@@ -277,14 +277,14 @@ async def test_delete_key_confirms_and_fails_clearly_until_allowed(settings, roo
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_transit(pilot, mount, ("doomed",))
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen), what="confirm")
         await pilot.press("y")
         await wait_for(pilot, lambda: screen.query_one("#transit-error", Static).display, what="refusal")
         assert "deletion is not allowed" in plain(screen.query_one("#transit-error", Static))
         assert "doomed" in screen.keys_table.keys_by_name
         # allow deletion in the config form, then delete
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, KeyConfigScreen), what="config form")
+        await wait_for(pilot, lambda: screen_ready(app, KeyConfigScreen), what="config form")
         app.screen.query_one("#cfg-deletion", Checkbox).focus()
         await pilot.press("space")
         app.screen.query_one("#cfg-min-dec", Input).focus()
@@ -292,7 +292,7 @@ async def test_delete_key_confirms_and_fails_clearly_until_allowed(settings, roo
         await wait_for(pilot, lambda: screen.keys_table.keys_by_name["doomed"].deletion_allowed, what="config")
         screen.keys_table.focus()
         await pilot.press("x")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="confirm")
+        await wait_for(pilot, lambda: screen_ready(app, ConfirmScreen), what="confirm")
         await pilot.press("y")
         await wait_for(pilot, lambda: "doomed" not in screen.keys_table.keys_by_name, what="deleted")
 
@@ -302,7 +302,7 @@ async def test_create_key_by_keyboard(settings, root_client, mount):
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_transit(pilot, mount, ())
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, CreateKeyScreen), what="create form")
+        await wait_for(pilot, lambda: screen_ready(app, CreateKeyScreen), what="create form")
         await type_text(pilot, "payments")
         app.screen.query_one("#key-type", Select).value = "chacha20-poly1305"
         await pilot.press("enter")
@@ -436,6 +436,6 @@ async def test_datakey_random_copy_and_help(settings, root_client, mount):
         await run_and_wait(pilot, screen)
         assert len(base64.b64decode(screen.output.copy_value)) == 32
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await wait_for(pilot, lambda: screen_ready(app, HelpScreen), what="help")
         ids = {row[2] for row in app.screen.rows}
         assert {"transit.run", "transit.batch", "transit.copy", "transit.reveal"} <= ids

@@ -131,7 +131,7 @@ async def dialog(pilot, app, kind: type):
 
 
 async def back_to_browser(pilot, app) -> None:
-    await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 60, "back in the browser")
+    await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 60, "back in the browser")
     await wait_for(pilot, lambda: not app.screen.flows.running, 60, "workflow finished")
 
 
@@ -247,7 +247,7 @@ async def test_edit_in_editor_cas_conflict_keeps_the_draft(settings, root_client
         assert conflict.yours == {"token": "mine"} and conflict.theirs == {"token": "theirs"}
         assert screen.writes.drafts.get(f"{kv2_mount}/", "app/api") is not None
         await pilot.press("escape")  # keep as draft
-        await wait_for(pilot, lambda: isinstance(app.screen, SecretsScreen), 30, "conflict closed")
+        await wait_for(pilot, lambda: screen_ready(app, SecretsScreen), 30, "conflict closed")
         await wait_for(pilot, lambda: detail.has_draft, 30, "draft noted in the pane")
         draft = screen.writes.drafts.get(f"{kv2_mount}/", "app/api")
         assert draft is not None and dict(draft.data) == {"token": "mine"}
