@@ -275,8 +275,12 @@ def test_demo_on_a_python_without_pgserver_says_why(monkeypatch):
 
 CHILD = textwrap.dedent(
     """
-    import json, sys, time
+    import json, signal, sys, time
     from vault_tui.demo.environment import DemoEnvironment
+
+    # As in a terminal: the suite itself may run under nohup, whose ignored SIGHUP is inherited
+    # (and rightly kept ignored by the demo).
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
     env = None
 
