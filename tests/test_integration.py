@@ -41,7 +41,7 @@ async def test_generate_from_tree_then_quit_offers_revoke(settings, root_client,
         await pilot.press("g")
         picker = await wait_for(
             pilot,
-            lambda: app.screen if isinstance(app.screen, GenerateCredsScreen) else None,
+            lambda: app.screen if screen_ready(app, GenerateCredsScreen) else None,
             what="role picker from the tree",
         )
         picker.dismiss((lease_db, db_role))
@@ -51,7 +51,7 @@ async def test_generate_from_tree_then_quit_offers_revoke(settings, root_client,
         assert _lease_alive(root_client, lease_id)
         await pilot.press("ctrl+q")
         prompt = await wait_for(
-            pilot, lambda: app.screen if isinstance(app.screen, QuitLeasesScreen) else None, what="quit prompt"
+            pilot, lambda: app.screen if screen_ready(app, QuitLeasesScreen) else None, what="quit prompt"
         )
         assert lease_id in prompt.lease_ids
         await pilot.click(f"#{answer}")

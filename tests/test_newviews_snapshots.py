@@ -7,11 +7,10 @@ clock, a fixed session-bar address and no ticking clock.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from helpers import screen_ready, view_mounted, wait_for
-from newviews_fixtures import FIXED_ADDR, NOW, certificates, lint_report, write_trail
+from newviews_fixtures import NOW, certificates, lint_report, write_trail
+from ui_checks import pin_address
 
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
@@ -38,7 +37,7 @@ def make(server, view: str):
 async def settle(pilot) -> None:
     app = pilot.app
     app.now = NOW
-    app.update_session(addr=FIXED_ADDR, server=replace(app.session.server, address=FIXED_ADDR))
+    pin_address(app)
     await app.workers.wait_for_complete()
     await pilot.pause(0.2)
 

@@ -8,13 +8,13 @@ and the times the server stamps on versions shown as one fixed string.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import hvac
 import pytest
 from textual.widgets import DataTable, Input, TextArea
 
 from tests.helpers import view_mounted
+from tests.ui_checks import pin_address
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.demo.servers import BaoServer
@@ -91,8 +91,7 @@ async def opened(pilot) -> SecretDetail:
     await until(pilot, lambda: detail.secret is not None and detail.permissions is not None, "secret read")
     if detail.is_kv2:
         await until(pilot, lambda: detail.metadata is not None, "metadata read")
-    app.connection.stop()  # no health check may put the real (random) address back afterwards
-    app.update_session(addr=ADDR, leader_addr=ADDR, server=replace(app.session.server, address=ADDR))
+    pin_address(app)  # for good: no health reply may put the real (random) port back
     await app.workers.wait_for_complete()
     await pilot.pause()
     return detail

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import replace
-
 import hvac
 import pytest
 
-from tests.helpers import view_mounted
+from tests.helpers import view_mounted, wait_for
+from tests.ui_checks import pin_address
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.demo.servers import BaoServer
@@ -45,20 +43,16 @@ def test_browser_snapshot(snap_compare, snapshot_server):
     )
 
     async def run_before(pilot):
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 15
-        while loop.time() < deadline:
-            if view_mounted(app):
-                from vault_tui.views.secrets.detail import SecretDetail
+        from vault_tui.views.secrets.detail import SecretDetail
 
-                detail = app.screen.query_one(SecretDetail)
-                if detail.secret is not None and detail.permissions is not None:
-                    break
-            await pilot.pause(0.05)
-        # The port is random: show a fixed address so the snapshot is stable.
-        app.update_session(
-            addr="http://127.0.0.1:8200", server=replace(app.session.server, address="http://127.0.0.1:8200")
-        )
+        def read() -> bool:
+            if not view_mounted(app):
+                return False
+            detail = app.screen.query_one(SecretDetail)
+            return detail.secret is not None and detail.permissions is not None
+
+        await wait_for(pilot, read, timeout=120, what="the secret read")
+        pin_address(app)  # the port is random: a fixed address, for good
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
 

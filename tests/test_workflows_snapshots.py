@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import replace
 
 import hvac
 import pytest
 from textual.widgets import Input, TextArea
 
 from tests.helpers import screen_ready, view_mounted
+from tests.ui_checks import pin_address
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.demo.servers import BaoServer
@@ -102,8 +102,7 @@ async def opened(pilot, full: str) -> None:
     if not full.endswith("/"):
         detail = app.screen.query_one(SecretDetail)
         await until(pilot, lambda: detail.secret is not None and detail.permissions is not None, "secret read")
-    app.connection.stop()  # no health check may put the real (random) address back
-    app.update_session(addr=ADDR, leader_addr=ADDR, server=replace(app.session.server, address=ADDR))
+    pin_address(app)  # for good: no health reply may put the real (random) port back
     await app.workers.wait_for_complete()
     await pilot.pause()
 

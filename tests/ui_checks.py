@@ -26,10 +26,28 @@ FIXED_ADDR = "http://127.0.0.1:8200"
 
 def pin_address(app: Any) -> None:
     """The session bar shows a fixed address (the test server's port is random): the node, the
-    leader (shown when it differs from the node) and the server's own address."""
+    leader (shown when it differs from the node) and the server's own address.
+
+    For good: the health poll is stopped, and any session change still on its way (a health
+    reply already posted, say) is given the fixed address too. On a busy machine such a reply
+    used to land after the pin and put the real port back into the snapshot."""
     from dataclasses import replace
 
-    app.update_session(addr=FIXED_ADDR, leader_addr=FIXED_ADDR, server=replace(app.session.server, address=FIXED_ADDR))
+    app.connection.stop()
+    if not getattr(app.update_session, "pinned", False):
+        original = app.update_session
+
+        def pinned(**changes: Any) -> None:
+            for name in ("addr", "leader_addr"):
+                if changes.get(name):
+                    changes[name] = FIXED_ADDR
+            if changes.get("server") is not None:
+                changes["server"] = replace(changes["server"], address=FIXED_ADDR)
+            original(**changes)
+
+        pinned.pinned = True  # type: ignore[attr-defined]
+        app.update_session = pinned
+    app.update_session(addr=FIXED_ADDR, leader_addr=FIXED_ADDR, server=app.session.server)
 
 
 async def settle(pilot: Any) -> None:
@@ -41,10 +59,9 @@ async def settle(pilot: Any) -> None:
     from vault_tui.widgets.footer import KeysFooter
 
     app = pilot.app
-    app.connection.stop()  # the health poll would put the server's real address back
+    pin_address(app)
     await app.workers.wait_for_complete()
     await pilot.pause()
-    pin_address(app)
     steady_cursors(app.screen)
     # the footer of the view (a dialog has none: the view's shows under it)
     footer = next(iter(f for screen in reversed(app.screen_stack) for f in screen.query(KeysFooter)))
