@@ -69,7 +69,15 @@ async def test_quit_prompt_cancel_keeps_the_app(settings, root_client, lease_db,
         leases.generate(lease_db, db_role)
         await wait_for(pilot, lambda: leases.issued, what="credentials issued")
         await pilot.press("ctrl+q")
-        await wait_for(pilot, lambda: screen_ready(app, QuitLeasesScreen), what="quit prompt")
+        try:
+            await wait_for(pilot, lambda: screen_ready(app, QuitLeasesScreen), what="quit prompt")
+        except AssertionError as error:  # say what was there instead (seen once on a busy machine)
+            stack = [type(screen).__name__ for screen in app.screen_stack] if app.is_running else []
+            workers = [(w.group, w.state.name) for w in app.workers]
+            raise AssertionError(
+                f"{error}: running={app.is_running} stack={stack} guards={len(app.quit_guards)} "
+                f"issued={len(leases.issued)} workers={workers}"
+            ) from None
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running
