@@ -33,6 +33,25 @@ async def wait_ready(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def edit_secret(pilot: Any, path: str, value: str, timeout: float = 60.0) -> Any:
+    """With the browser on ``path`` (a KV secret), open the editor with ``e`` and type ``value``
+    into the first field. Returns the editor screen."""
+    from vault_tui.views.secrets.editor import SecretEditorScreen
+    from vault_tui.views.secrets.tree import PathTree
+
+    app = pilot.app
+    tree = app.screen.query_one(PathTree)
+    await wait_for(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == path, timeout, path)
+    detail = app.screen.query_one("#detail")
+    await wait_for(pilot, lambda: detail.metadata is not None, timeout, "secret loaded")
+    detail.query_one("#data-table").focus()
+    await pilot.press("e")
+    await wait_for(pilot, lambda: screen_ready(app, SecretEditorScreen), timeout, "editor")
+    editor = app.screen
+    editor.query(".kv-value").first().value = value
+    return editor
+
+
 def view_mounted(app: Any) -> bool:
     """The session is up and the first view's screen has composed and mounted."""
     screen = app.screen

@@ -13,14 +13,12 @@ import time
 import hvac
 import pytest
 
-from tests.helpers import screen_ready, wait_for, wait_ready
+from tests.helpers import edit_secret, screen_ready, wait_for, wait_ready
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.session import Link
 from vault_tui.vault.client import ConnectionSettings
 from vault_tui.views.cluster.screen import ClusterScreen
-from vault_tui.views.secrets.editor import SecretEditorScreen
-from vault_tui.views.secrets.tree import PathTree
 from vault_tui.widgets.session_bar import render_bar
 
 LIMIT = 90.0  # generous: the machine may be busy
@@ -77,17 +75,7 @@ async def test_leader_dies_app_moves_and_the_draft_saves(cluster):
         await wait_for(pilot, lambda: app.current_mode == "leases" and app.screen.is_mounted, LIMIT, "lease view")
         app.action_view("browser")
         await wait_for(pilot, lambda: app.current_mode == "browser", LIMIT, "browser again")
-        tree = app.screen.query_one(PathTree)
-        await wait_for(
-            pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == "app/db", LIMIT, "secret"
-        )
-        detail = app.screen.query_one("#detail")
-        await wait_for(pilot, lambda: detail.metadata is not None, LIMIT, "secret loaded")
-        detail.query_one("#data-table").focus()
-        await pilot.press("e")
-        await wait_for(pilot, lambda: screen_ready(app, SecretEditorScreen), LIMIT, "editor")
-        editor = app.screen
-        editor.query(".kv-value").first().value = "typed-before-the-kill"
+        editor = await edit_secret(pilot, "app/db", "typed-before-the-kill", LIMIT)
 
         cluster.kill(old)
         new = await asyncio.to_thread(cluster.wait_for_new_leader, old, LIMIT)
@@ -188,17 +176,7 @@ async def test_the_bad_hour_kill_seal_revoke_while_editing(cluster):
     app = make_app(_config(cluster, cluster.addrs[first], token, initial_path=f"{mount}/app/db"))
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_ready(pilot)
-        tree = app.screen.query_one(PathTree)
-        await wait_for(
-            pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == "app/db", LIMIT, "secret"
-        )
-        detail = app.screen.query_one("#detail")
-        await wait_for(pilot, lambda: detail.metadata is not None, LIMIT, "secret loaded")
-        detail.query_one("#data-table").focus()
-        await pilot.press("e")
-        await wait_for(pilot, lambda: screen_ready(app, SecretEditorScreen), LIMIT, "editor")
-        editor = app.screen
-        editor.query(".kv-value").first().value = "written-after-a-bad-hour"
+        editor = await edit_secret(pilot, "app/db", "written-after-a-bad-hour", LIMIT)
 
         def moved_to(index: int) -> bool:
             return app.session.addr == cluster.addrs[index] and app.session.link is Link.ACTIVE

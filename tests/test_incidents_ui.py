@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.helpers import app_for, screen_ready, wait_for, wait_ready
+from tests.helpers import app_for, edit_secret, screen_ready, wait_for, wait_ready
 from vault_tui.screens.modals import ConfirmScreen
 from vault_tui.screens.signin import SignInScreen
 from vault_tui.vault.client import ConnectionSettings
@@ -66,22 +66,12 @@ async def test_a_save_refused_for_a_dead_token_lands_after_sign_in(bao, root_cli
     edit is saved (check-and-set on the version edited) with no other key pressed."""
     from textual.widgets import Input
 
-    from vault_tui.views.secrets.editor import SecretEditorScreen
-    from vault_tui.views.secrets.tree import PathTree
-
     root_client.secrets.kv.v2.create_or_update_secret("app/db", {"password": "v1"}, mount_point=kv2_mount)
     token = root_client.auth.token.create(policies=["root"], ttl="1h")["auth"]["client_token"]
     app = app_for(ConnectionSettings(addr=bao.addr, token=token), initial_path=f"{kv2_mount}/app/db")
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_ready(pilot)
-        tree = app.screen.query_one(PathTree)
-        await wait_for(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path == "app/db")
-        detail = app.screen.query_one("#detail")
-        await wait_for(pilot, lambda: detail.metadata is not None, what="secret loaded")
-        detail.query_one("#data-table").focus()
-        await pilot.press("e")
-        await wait_for(pilot, lambda: screen_ready(app, SecretEditorScreen), what="editor")
-        app.screen.query(".kv-value").first().value = "typed-while-revoked"
+        await edit_secret(pilot, "app/db", "typed-while-revoked")
 
         root_client.auth.token.revoke(token)
         await pilot.press("ctrl+s")

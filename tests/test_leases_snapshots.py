@@ -11,7 +11,6 @@ the session bar shows a fixed address.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import hvac
@@ -19,6 +18,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.helpers import view_mounted
+from tests.ui_checks import fix_address
 from vault_tui.app import make_app
 from vault_tui.config import AppConfig
 from vault_tui.demo.servers import BaoServer
@@ -122,17 +122,7 @@ def dashboard(server, **config):
         tick=False,
     )
     app.now = T0
-    original = app.update_session
-
-    def fixed_address(**changes):  # the port is random: the bar always shows ADDR
-        for name in ("addr", "leader_addr"):
-            if changes.get(name):
-                changes[name] = ADDR
-        if changes.get("server") is not None:
-            changes["server"] = replace(changes["server"], address=ADDR)
-        original(**changes)
-
-    app.update_session = fixed_address  # type: ignore[method-assign]
+    fix_address(app)  # the port is random: the bar always shows ADDR
     return app
 
 

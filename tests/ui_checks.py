@@ -24,29 +24,33 @@ _NO_COLOR = NoColor()
 FIXED_ADDR = "http://127.0.0.1:8200"
 
 
-def pin_address(app: Any) -> None:
-    """The session bar shows a fixed address (the test server's port is random): the node, the
-    leader (shown when it differs from the node) and the server's own address.
-
-    For good: the health poll is stopped, and any session change still on its way (a health
-    reply already posted, say) is given the fixed address too. On a busy machine such a reply
-    used to land after the pin and put the real port back into the snapshot."""
+def fix_address(app: Any) -> None:
+    """From now on every session change shows the fixed address (the test server's port is
+    random): the node, the leader (shown when it differs from the node) and the server's own."""
     from dataclasses import replace
 
+    if getattr(app.update_session, "pinned", False):
+        return
+    original = app.update_session
+
+    def pinned(**changes: Any) -> None:
+        for name in ("addr", "leader_addr"):
+            if changes.get(name):
+                changes[name] = FIXED_ADDR
+        if changes.get("server") is not None:
+            changes["server"] = replace(changes["server"], address=FIXED_ADDR)
+        original(**changes)
+
+    pinned.pinned = True  # type: ignore[attr-defined]
+    app.update_session = pinned
+
+
+def pin_address(app: Any) -> None:
+    """The session bar shows the fixed address, for good: the health poll is stopped, and any
+    session change still on its way (a health reply already posted, say) gets the fixed address
+    too. On a busy machine such a reply used to land after the pin and put the real port back."""
     app.connection.stop()
-    if not getattr(app.update_session, "pinned", False):
-        original = app.update_session
-
-        def pinned(**changes: Any) -> None:
-            for name in ("addr", "leader_addr"):
-                if changes.get(name):
-                    changes[name] = FIXED_ADDR
-            if changes.get("server") is not None:
-                changes["server"] = replace(changes["server"], address=FIXED_ADDR)
-            original(**changes)
-
-        pinned.pinned = True  # type: ignore[attr-defined]
-        app.update_session = pinned
+    fix_address(app)
     app.update_session(addr=FIXED_ADDR, leader_addr=FIXED_ADDR, server=app.session.server)
 
 
